@@ -1,0 +1,61 @@
+// tensorio/npy.hpp — NumPy .npy files (format versions 1.0, 2.0 and 3.0).
+//
+// Reading: the header dict is parsed by a strict parser of the Python literal NumPy writes (any
+// key order, True/False, tuples with or without the trailing comma, extra whitespace, Python 2
+// `3L` integers) — never by fixed offsets. Keys must be exactly descr, fortran_order and shape.
+// All numeric descrs with '<', '>', '|' or '=' are read; a 2-byte void ('<V2', '|V2') is
+// bfloat16, as MLX and ml_dtypes write it. Object, string, datetime, structured and other void
+// dtypes are refused with Error(unsupported_dtype). Shape x item size is overflow-checked and
+// compared with the bytes present: a short file fails at open. Big-endian payloads are presented
+// in native order and Fortran-order payloads in C order, transformed once on first access; the
+// stored bytes stay reachable zero-copy through TensorView::stored_bytes().
+//
+// Writing: version 1.0 (2.0 only when the header needs it), little-endian, C order, the data
+// start padded to a multiple of 64 bytes exactly as numpy.save does, so the bytes are identical
+// to NumPy's output for the same array.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tensorio/archive.hpp"
+#include "tensorio/dtype.hpp"
+#include "tensorio/options.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace tensorio {
+
+struct NpyHeader {
+  uint8_t major_version = 1;
+  uint8_t minor_version = 0;
+  std::string descr;  // as written in the file, e.g. ">f8"
+  DType dtype = DType::float32;
+  bool big_endian = false;  // payload bytes are big-endian (only for items wider than 1 byte)
+  bool fortran_order = false;
+  std::vector<uint64_t> shape;
+  uint64_t num_elements = 0;
+  uint64_t payload_bytes = 0;  // num_elements x item size
+  uint64_t data_offset = 0;    // where the payload starts (magic + length + header dict)
+};
+
+// Parses and validates the preamble and header dict at the start of `bytes` (a whole file or
+// an npz member). `name` is used in error messages. Does not check that the payload is present.
+NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& name,
+                           const Limits& limits = {}, uint64_t base_offset = 0);
+
+// The complete preamble numpy.save writes for this dtype and shape (magic, version, header
+// length, dict, space padding, newline): its length is a multiple of 64. Throws
+// Error(unrepresentable) for dtypes NumPy cannot name.
+std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape);
+
+// Opens a .npy file. The one tensor is named after the file's stem.
+Archive open_npy(const std::filesystem::path& path, const OpenOptions& options = {});
+
+// Saves one tensor as .npy, atomically.
+void save_npy(const std::filesystem::path& path, const TensorRef& tensor,
+              const SaveOptions& options = {});
+
+}  // namespace tensorio

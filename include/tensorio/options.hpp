@@ -1,0 +1,74 @@
+// tensorio/options.hpp — limits and options for opening and saving.
+//
+// Limits bound what a hostile file can make tensorio do: every count and size read from a file
+// is checked against the bytes actually present *and* against these caps before anything is
+// allocated, so opening a file costs memory proportional to its real header, never to its
+// claims. The defaults suit real checkpoints (a 15 MB gguf vocabulary, 1.3 M safetensors
+// tensors); tighten them for untrusted uploads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tensorio {
+
+struct Limits {
+  // Bytes of header a format may declare: the npy header dict, the safetensors JSON, the gguf
+  // key/value + tensor-info section. 100,000,000 is the safetensors reference's own cap.
+  uint64_t max_header_bytes = 100'000'000;
+  // Tensors (or zip members) in one file.
+  uint64_t max_tensors = 10'000'000;
+  // Dimensions of one tensor. NumPy allows 64; gguf files are further capped by max_gguf_dims.
+  uint32_t max_dims = 64;
+  // ggml's GGML_MAX_DIMS; a gguf tensor with more dimensions is refused.
+  uint32_t max_gguf_dims = 4;
+  // Bytes of one string (gguf keys and values, names).
+  uint64_t max_string_bytes = 1ull << 30;
+  // Elements of one gguf metadata array, and nesting depth of gguf arrays.
+  uint64_t max_array_elements = 1ull << 32;
+  uint32_t max_array_depth = 4;
+  // Largest gguf general.alignment accepted.
+  uint64_t max_alignment = 1ull << 20;
+  // Inflated bytes of one compressed member, and of all members of one archive together.
+  uint64_t max_member_bytes = 1ull << 40;
+  uint64_t max_total_inflated_bytes = 1ull << 42;
+};
+
+// How payload bytes reach the caller.
+enum class AccessMode : uint8_t {
+  mmap,   // views point into a read-only shared mapping (default; zero-copy)
+  pread,  // views are read with pread() into owned buffers on first access: for network
+          // filesystems where a mapping can fault (SIGBUS) when the server drops the file
+};
+
+struct OpenOptions {
+  Limits limits;
+  AccessMode access = AccessMode::mmap;
+  // npz: also check the CRC-32 of STORED members on first access (DEFLATED members are always
+  // checked when inflated). `tensorio verify` always checks.
+  bool verify_crc_on_access = false;
+  // gguf: present Q4_0/Q4_1/Q8_0 tensors as MLX does (packed uint32 weights plus float16
+  // `.scales` and `.biases`), so MLX users get the tensors mlx.core.load gives them.
+  bool gguf_mlx_quantized = false;
+};
+
+struct SaveOptions {
+  // Size of each aligned write buffer (rounded up to the page size).
+  size_t buffer_bytes = 4u << 20;
+  // fsync the temp file before it is renamed over the target.
+  bool fsync = false;
+  // npz: DEFLATE members (savez_compressed) at `compression_level` (libdeflate 0..12).
+  bool compress = false;
+  int compression_level = 6;
+  // Worker threads for parallel compression; 0 picks the hardware concurrency.
+  unsigned threads = 0;
+  // safetensors sharding: largest shard in bytes (a larger tensor gets a shard of its own).
+  uint64_t max_shard_size = 5'000'000'000ull;
+  // String metadata (safetensors __metadata__; gguf string keys).
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+}  // namespace tensorio

@@ -1,0 +1,64 @@
+// tensorio/tensorio.hpp — load and save tensors in .npy, .npz, .safetensors and .gguf.
+//
+// This umbrella header is the library's front door:
+//
+//   tensorio::Archive a = tensorio::load("model.safetensors");   // headers validated, mmapped
+//   std::span<const std::byte> w = a.at("lm_head.weight").data(); // paged in on first access
+//   tensorio::save("out.npz", refs);                               // atomic: temp file + rename
+//
+// Failure behaviour: every function throws tensorio::Error (never anything else from file
+// contents; std::bad_alloc is possible only for allocations bounded by real header sizes). On a
+// failed save the target file is untouched and the temp file is removed.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tensorio/archive.hpp"
+#include "tensorio/dtype.hpp"
+#include "tensorio/error.hpp"
+#include "tensorio/options.hpp"
+#include "tensorio/tensor_view.hpp"
+
+namespace tensorio {
+
+// One tensor to save: borrowed bytes in native order and C order.
+struct TensorRef {
+  std::string name;
+  DType dtype = DType::float32;
+  std::vector<uint64_t> shape;
+  std::span<const std::byte> data;
+
+  // Borrows the bytes of a view (materializing it if it needs a transform).
+  static TensorRef from_view(const TensorView& view);
+};
+
+// Format from a path's extension (.npy .npz .safetensors .gguf, and *.safetensors.index.json);
+// throws Error(unknown_format) for anything else.
+Format format_from_path(const std::filesystem::path& path);
+
+// Opens any supported file, choosing the format from the extension (as MLX does) and checking
+// the magic bytes; a mismatch is Error(bad_magic) naming both.
+Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
+
+// Saves `tensors` in the format of `path`'s extension. A path without an extension gets ".npy"
+// (MLX behaviour: save("a", x) writes a.npy). Returns the path written. Throws
+// Error(unrepresentable) when the format cannot hold the tensors (several tensors into .npy,
+// a quantized dtype into .npy).
+std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+                           const SaveOptions& options = {});
+
+// One problem found by verify(): the tensor (or member) it concerns, empty for the whole file.
+struct VerifyProblem {
+  std::string tensor;
+  std::string message;
+};
+
+// Reads every payload of `archive` in full (inflating, byte-swapping, checking CRCs where the
+// format has them) and returns every problem found; an empty result means the file is sound.
+std::vector<VerifyProblem> verify(const Archive& archive);
+
+}  // namespace tensorio

@@ -1,0 +1,68 @@
+#include "tensorio/archive.hpp"
+
+#include "core/archive_state.hpp"
+#include "core/json_writer.hpp"
+#include "tensorio/error.hpp"
+
+namespace tensorio {
+
+std::string_view format_name(Format format) noexcept {
+  switch (format) {
+    case Format::npy: return "npy";
+    case Format::npz: return "npz";
+    case Format::safetensors: return "safetensors";
+    case Format::gguf: return "gguf";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+void ArchiveState::add(TensorView view) {
+  auto [it, inserted] = index.emplace(std::string_view(view.name()), tensors.size());
+  if (!inserted) {
+    throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
+                "expected unique tensor names, found '" + view.name() + "' twice");
+  }
+  tensors.push_back(std::move(view));
+  // The key views the record's own string, which never moves (records are heap-allocated).
+  (void)it;
+}
+
+}  // namespace detail
+
+Format Archive::format() const noexcept { return state_->format; }
+const std::string& Archive::path() const noexcept { return state_->path; }
+uint64_t Archive::file_size() const noexcept { return state_->file_size; }
+std::span<const TensorView> Archive::tensors() const noexcept { return state_->tensors; }
+
+const TensorView* Archive::find(std::string_view name) const noexcept {
+  auto it = state_->index.find(name);
+  return it == state_->index.end() ? nullptr : &state_->tensors[it->second];
+}
+
+const TensorView& Archive::at(std::string_view name) const {
+  if (const TensorView* v = find(name)) return *v;
+  throw Error(ErrorCode::not_found, state_->path, no_offset,
+              "expected a tensor named '" + std::string(name) + "', found none");
+}
+
+const std::vector<std::pair<std::string, std::string>>& Archive::string_metadata() const noexcept {
+  return state_->string_metadata;
+}
+
+const std::vector<std::string>& Archive::notes() const noexcept { return state_->notes; }
+
+std::string Archive::metadata_json(bool full) const {
+  detail::JsonWriter w;
+  w.begin_object();
+  if (state_->extension) {
+    state_->extension->write_metadata_json(w, full);
+  } else {
+    for (const auto& [k, v] : state_->string_metadata) w.key(k).value(v);
+  }
+  w.end_object();
+  return w.str();
+}
+
+}  // namespace tensorio

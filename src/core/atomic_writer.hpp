@@ -1,0 +1,71 @@
+// AtomicWriter — how every save reaches the disk.
+//
+// Bytes go to a temp file in the target's directory, named `.<target-name>.tensorio-tmp-<pid>-<n>`
+// so that a save killed by SIGKILL leaves a recognizable file, which the next save to the same
+// target removes (when its pid is no longer alive). Writes are collected in one page-aligned
+// buffer of SaveOptions::buffer_bytes and handed to write() in whole buffers; a span at least a
+// buffer long that arrives when the buffer is empty goes to write() directly, saving a memcpy.
+// commit() flushes, optionally fsyncs, and renames over the target; the destructor of an
+// uncommitted writer closes and unlinks the temp file, so on any failure (an exception unwinding
+// through the save) the old target is untouched. Peak extra memory is the one buffer.
+//
+// Not thread-safe: one writer is used by one thread (the parallel npz path serializes its
+// members into it in order).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "core/aligned_buffer.hpp"
+#include "tensorio/options.hpp"
+
+namespace tensorio::detail {
+
+class AtomicWriter {
+ public:
+  AtomicWriter(const std::filesystem::path& target, const SaveOptions& options);
+  ~AtomicWriter();
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+
+  void write(std::span<const std::byte> bytes);
+  void write_zeros(uint64_t count);
+  // Bytes written so far (the file offset of the next byte).
+  uint64_t position() const noexcept { return position_; }
+  // Overwrites bytes already written at `offset` (zip local headers patched with CRC/sizes).
+  void overwrite(uint64_t offset, std::span<const std::byte> bytes);
+  // Makes the file the target. After commit() the writer is finished.
+  void commit();
+
+  const std::string& temp_path() const noexcept { return temp_path_; }
+  const std::string& target_path() const noexcept { return target_; }
+
+ private:
+  void flush();
+  void write_fully(const std::byte* data, size_t size);
+  [[noreturn]] void fail(const char* what, int err);
+
+  std::string target_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool fsync_ = false;
+  bool committed_ = false;
+  AlignedBuffer buffer_;
+  size_t used_ = 0;
+  uint64_t position_ = 0;
+};
+
+// Test hook for fault injection: called before every write()/pwrite() system call with the
+// call's index (0, 1, ...) and the bytes about to be written; returning a non-zero errno makes
+// the call fail with it. Pass nullptr to remove. Global; for tests only.
+using WriteFaultHook = std::function<int(uint64_t call_index, size_t bytes)>;
+void set_write_fault_hook(WriteFaultHook hook);
+
+// Removes `.<name>.tensorio-tmp-<pid>-<n>` files beside `target` left by saves whose process is
+// gone (a save killed by SIGKILL). Returns how many were removed.
+size_t remove_stale_temp_files(const std::filesystem::path& target);
+
+}  // namespace tensorio::detail

@@ -1,0 +1,104 @@
+// Format dispatch for load() and save(): by extension, as MLX does, then each opener checks
+// its own magic.
+#include <algorithm>
+
+#include "core/save_checks.hpp"
+#include "core/tensor_record.hpp"
+#include "tensorio/npy.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace tensorio {
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+namespace detail {
+
+void check_tensor_ref(const TensorRef& tensor, const std::string& path) {
+  if (tensor.name.empty()) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "expected a tensor name, found an empty one");
+  }
+  auto elements = element_count(tensor.shape);
+  auto bytes = elements ? byte_size(tensor.dtype, *elements) : std::nullopt;
+  if (!bytes) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "tensor '" + tensor.name + "': expected a shape whose byte size fits in 64 bits " +
+                    "and is a whole number of " + std::string(dtype_name(tensor.dtype)) +
+                    " blocks, found one that is not");
+  }
+  if (*bytes != tensor.data.size()) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "tensor '" + tensor.name + "': expected " + std::to_string(*bytes) +
+                    " bytes of data for its shape, found " + std::to_string(tensor.data.size()));
+  }
+}
+
+}  // namespace detail
+
+TensorRef TensorRef::from_view(const TensorView& view) {
+  TensorRef r;
+  r.name = view.name();
+  r.dtype = view.dtype();
+  r.shape.assign(view.shape().begin(), view.shape().end());
+  r.data = view.data();
+  return r;
+}
+
+Format format_from_path(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ends_with(lower, ".npy")) return Format::npy;
+  if (ends_with(lower, ".npz")) return Format::npz;
+  if (ends_with(lower, ".safetensors") || ends_with(lower, ".safetensors.index.json")) {
+    return Format::safetensors;
+  }
+  if (ends_with(lower, ".gguf")) return Format::gguf;
+  throw Error(ErrorCode::unknown_format, path.string(), no_offset,
+              "expected an extension of .npy, .npz, .safetensors, .safetensors.index.json or "
+              ".gguf, found '" +
+                  path.extension().string() + "'");
+}
+
+Archive load(const std::filesystem::path& path, const OpenOptions& options) {
+  switch (format_from_path(path)) {
+    case Format::npy: return open_npy(path, options);
+    case Format::npz:
+    case Format::safetensors:
+    case Format::gguf: break;
+  }
+  throw Error(ErrorCode::unknown_format, path.string(), no_offset,
+              "expected a format this build reads, found " + path.extension().string());
+}
+
+std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+                           const SaveOptions& options) {
+  std::filesystem::path target = path;
+  if (!target.has_extension()) target += ".npy";
+  Format format = format_from_path(target);
+  switch (format) {
+    case Format::npy:
+      if (tensors.size() != 1) {
+        throw Error(ErrorCode::unrepresentable, target.string(), no_offset,
+                    "expected exactly one tensor for a .npy file, found " +
+                        std::to_string(tensors.size()) + " (use .npz or .safetensors)");
+      }
+      save_npy(target, tensors[0], options);
+      return target;
+    case Format::npz:
+    case Format::safetensors:
+    case Format::gguf: break;
+  }
+  throw Error(ErrorCode::unknown_format, target.string(), no_offset,
+              "expected a format this build writes, found " + target.extension().string());
+}
+
+}  // namespace tensorio

@@ -1,0 +1,98 @@
+#include "core/mapped_file.hpp"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/interprocess/file_mapping.hpp>
+#include <boost/interprocess/mapped_region.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "tensorio/error.hpp"
+
+namespace tensorio::detail {
+
+namespace bip = boost::interprocess;
+
+struct MappedFile::Impl {
+  bip::file_mapping mapping;
+  bip::mapped_region region;
+};
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Rounds a span out to whole pages, as madvise requires a page-aligned start.
+void advise(std::span<const std::byte> range, int advice) noexcept {
+  if (range.empty()) return;
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
+  auto end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
+  (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
+}
+
+}  // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    throw Error(err == ENOENT ? ErrorCode::file_not_found : ErrorCode::io_error, path, no_offset,
+                "expected a readable file, found: " + errno_text(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorCode::io_error, path, no_offset,
+                "expected a regular file, found a directory or special file");
+  }
+  std::shared_ptr<MappedFile> f(new MappedFile());
+  f->path_ = path;
+  f->impl_ = std::make_unique<Impl>();
+  try {
+    f->impl_->mapping = bip::file_mapping(path.c_str(), bip::read_only);
+    struct stat fst {};
+    if (::fstat(f->fd(), &fst) != 0) {
+      throw Error(ErrorCode::io_error, path, no_offset, "fstat failed: " + errno_text(errno));
+    }
+    f->size_ = static_cast<uint64_t>(fst.st_size);
+    if (f->size_ > 0) {
+      // MAP_SHARED read-only: pages come straight from the page cache, no private copies.
+      f->impl_->region = bip::mapped_region(f->impl_->mapping, bip::read_only, 0, f->size_);
+      f->data_ = static_cast<const std::byte*>(f->impl_->region.get_address());
+    }
+  } catch (const bip::interprocess_exception& e) {
+    throw Error(ErrorCode::io_error, path, no_offset,
+                std::string("expected a mappable file, found: ") + e.what());
+  }
+  return f;
+}
+
+MappedFile::~MappedFile() = default;
+
+int MappedFile::fd() const noexcept {
+  return static_cast<int>(impl_->mapping.get_mapping_handle().handle);
+}
+
+void MappedFile::advise_willneed(std::span<const std::byte> range) const noexcept {
+  advise(range, MADV_WILLNEED);
+}
+
+void MappedFile::advise_sequential(std::span<const std::byte> range) const noexcept {
+  advise(range, MADV_SEQUENTIAL);
+}
+
+void MappedFile::check_still_covers(uint64_t end) const {
+  struct stat st {};
+  if (::fstat(fd(), &st) != 0) {
+    throw Error(ErrorCode::io_error, path_, no_offset, "fstat failed: " + errno_text(errno));
+  }
+  if (static_cast<uint64_t>(st.st_size) < end) {
+    throw Error(ErrorCode::file_changed, path_, static_cast<uint64_t>(st.st_size),
+                "expected the file to still hold " + std::to_string(end) +
+                    " bytes, found it truncated to " + std::to_string(st.st_size) +
+                    " after it was opened");
+  }
+}
+
+}  // namespace tensorio::detail

@@ -1,0 +1,54 @@
+// TensorRecord — the immutable description of one tensor behind a TensorView, plus the
+// once-only lazy materialization of its payload.
+//
+// Parsers build records at open (name, dtype, shape, where the stored bytes are) and attach a
+// LazyPayload when the stored bytes cannot be handed out as they are. Nothing here touches the
+// payload until the first data() call.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/mapped_file.hpp"
+#include "tensorio/dtype.hpp"
+
+namespace tensorio::detail {
+
+// A transform from stored bytes to presented bytes (byte swap, transpose, inflate, pread).
+// materialize() runs at most once successfully per record, under the record's lock; the span it
+// returns must stay valid for the LazyPayload's lifetime (it owns the buffer).
+class LazyPayload {
+ public:
+  virtual ~LazyPayload() = default;
+  virtual std::span<const std::byte> materialize() = 0;
+};
+
+struct TensorRecord {
+  std::string name;
+  DType dtype = DType::uint8;
+  std::vector<uint64_t> shape;  // C order
+  uint64_t num_elements = 0;
+  uint64_t nbytes = 0;       // bytes presented by data()
+  uint64_t file_offset = 0;  // absolute offset of `stored` in the file
+  std::shared_ptr<const MappedFile> file;
+  std::span<const std::byte> stored;  // stored payload, inside file->bytes()
+  bool big_endian = false;
+  bool fortran_order = false;
+  std::unique_ptr<LazyPayload> lazy;  // null: `stored` is the payload (zero-copy)
+
+  // Lazy state. `ready` is published with release order after `result` is written, so a reader
+  // that sees it set (acquire) sees the finished bytes without taking the lock.
+  mutable std::mutex mutex;
+  mutable std::atomic<bool> ready{false};
+  mutable std::span<const std::byte> result;
+
+  // Produces the presented bytes (see TensorView::data()).
+  std::span<const std::byte> data() const;
+};
+
+}  // namespace tensorio::detail

@@ -1,0 +1,131 @@
+#include "tensorio/tensor_view.hpp"
+
+#include "core/checked_math.hpp"
+#include "core/tensor_record.hpp"
+#include "tensorio/error.hpp"
+
+namespace tensorio {
+
+namespace detail {
+
+std::span<const std::byte> TensorRecord::data() const {
+  // Fast path: after the first call every caller sees `ready` and returns without locking.
+  if (ready.load(std::memory_order_acquire)) return result;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (ready.load(std::memory_order_relaxed)) return result;
+  // A file truncated under a live mapping raises SIGBUS on touch; check once, here, before the
+  // first touch of the stored bytes.
+  if (file && !stored.empty()) file->check_still_covers(file_offset + stored.size());
+  std::span<const std::byte> out;
+  if (lazy) {
+    out = lazy->materialize();
+  } else {
+    if (file && !stored.empty()) file->advise_willneed(stored);
+    out = stored;
+  }
+  result = out;
+  ready.store(true, std::memory_order_release);
+  return result;
+}
+
+}  // namespace detail
+
+namespace {
+const std::string kEmpty;
+}
+
+const std::string& TensorView::name() const noexcept { return rec_ ? rec_->name : kEmpty; }
+DType TensorView::dtype() const noexcept { return rec_ ? rec_->dtype : DType::uint8; }
+std::span<const uint64_t> TensorView::shape() const noexcept {
+  if (!rec_) return {};
+  return rec_->shape;
+}
+uint64_t TensorView::num_elements() const noexcept { return rec_ ? rec_->num_elements : 0; }
+uint64_t TensorView::nbytes() const noexcept { return rec_ ? rec_->nbytes : 0; }
+uint64_t TensorView::file_offset() const noexcept { return rec_ ? rec_->file_offset : 0; }
+const std::string& TensorView::file_path() const noexcept {
+  return rec_ && rec_->file ? rec_->file->path() : kEmpty;
+}
+
+std::span<const std::byte> TensorView::data() const {
+  if (!rec_) throw Error(ErrorCode::invalid_argument, "", no_offset, "data() on an empty view");
+  return rec_->data();
+}
+
+std::span<const std::byte> TensorView::stored_bytes() const noexcept {
+  return rec_ ? rec_->stored : std::span<const std::byte>{};
+}
+
+bool TensorView::zero_copy() const noexcept { return rec_ && !rec_->lazy; }
+bool TensorView::stored_big_endian() const noexcept { return rec_ && rec_->big_endian; }
+bool TensorView::stored_fortran_order() const noexcept { return rec_ && rec_->fortran_order; }
+bool TensorView::materialized() const noexcept {
+  return rec_ && rec_->ready.load(std::memory_order_acquire);
+}
+
+bool TensorView::aligned() const noexcept {
+  if (!rec_) return false;
+  // Transformed payloads live in page-aligned buffers; zero-copy ones are where the file put them.
+  if (rec_->lazy) return true;
+  auto addr = reinterpret_cast<uintptr_t>(rec_->stored.data());
+  return addr % dtype_info(rec_->dtype).alignment == 0;
+}
+
+TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
+  if (!rec_) throw Error(ErrorCode::invalid_argument, "", no_offset, "rows() on an empty view");
+  const std::string& path = file_path();
+  if (rec_->shape.empty()) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "rows() of tensor '" + rec_->name + "': expected at least 1 dimension, found 0-d");
+  }
+  uint64_t outer = rec_->shape[0];
+  if (begin > end || end > outer) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "rows() of tensor '" + rec_->name +
+                    "': expected 0 <= begin <= end <= " + std::to_string(outer) + ", found [" +
+                    std::to_string(begin) + ", " + std::to_string(end) + ")");
+  }
+  if (rec_->lazy) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "rows() of tensor '" + rec_->name +
+                    "': expected a zero-copy view, found one that needs a transform (use a copy)");
+  }
+  uint64_t inner = 1;
+  for (size_t i = 1; i < rec_->shape.size(); ++i) inner *= rec_->shape[i];  // validated at open
+  auto row_bytes = byte_size(rec_->dtype, inner);
+  auto count = checked_mul(inner, end - begin);
+  if (!row_bytes || !count) {
+    throw Error(ErrorCode::invalid_argument, path, no_offset,
+                "rows() of tensor '" + rec_->name +
+                    "': expected rows of whole storage blocks, found a row of " +
+                    std::to_string(inner) + " elements of " + std::string(dtype_name(rec_->dtype)));
+  }
+  auto sub = std::make_shared<detail::TensorRecord>();
+  sub->name = rec_->name;
+  sub->dtype = rec_->dtype;
+  sub->shape = rec_->shape;
+  sub->shape[0] = end - begin;
+  sub->num_elements = *count;
+  sub->nbytes = *row_bytes * (end - begin);
+  sub->file_offset = rec_->file_offset + *row_bytes * begin;
+  sub->file = rec_->file;
+  sub->stored = rec_->stored.subspan(*row_bytes * begin, sub->nbytes);
+  return TensorView(std::move(sub));
+}
+
+void TensorView::check_typed_access(size_t size, size_t align) const {
+  if (!rec_) throw Error(ErrorCode::invalid_argument, "", no_offset, "as<T>() on an empty view");
+  if (item_size(rec_->dtype) != size) {
+    throw Error(ErrorCode::type_mismatch, file_path(), no_offset,
+                "tensor '" + rec_->name + "': expected an element of " + std::to_string(size) +
+                    " bytes, found " + std::string(dtype_name(rec_->dtype)));
+  }
+  auto addr = reinterpret_cast<uintptr_t>(data().data());
+  if (addr % align != 0) {
+    throw Error(ErrorCode::bad_alignment, file_path(), rec_->file_offset,
+                "tensor '" + rec_->name + "': expected data aligned to " + std::to_string(align) +
+                    " bytes, found an unaligned payload (copy it first)");
+  }
+}
+
+}  // namespace tensorio

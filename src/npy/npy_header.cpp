@@ -1,0 +1,345 @@
+// The .npy preamble: Parse and Serialize side by side.
+//
+// Layout: "\x93NUMPY", major, minor, header length (u16 for 1.x, u32 for 2.x/3.x), then the
+// header: a Python dict literal padded with spaces and ended by '\n'.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <optional>
+
+#include "core/byte_cursor.hpp"
+#include "core/checked_math.hpp"
+#include "tensorio/npy.hpp"
+
+namespace tensorio {
+
+namespace {
+
+constexpr std::array<unsigned char, 6> kMagic = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+constexpr uint64_t kArrayAlign = 64;         // numpy.lib.format.ARRAY_ALIGN
+constexpr size_t kGrowthAxisMaxDigits = 21;  // numpy.lib.format.GROWTH_AXIS_MAX_DIGITS
+
+// ---------------------------------------------------------------------------------------------
+// The dict literal parser. It accepts exactly the Python literal subset NumPy writes and reads:
+// a dict of string keys to a string, a bool, and a tuple of non-negative integers.
+
+class DictParser {
+ public:
+  DictParser(std::string_view text, const std::string& name, uint64_t base)
+      : s_(text), name_(name), base_(base) {}
+
+  [[noreturn]] void fail(std::string detail, ErrorCode code = ErrorCode::bad_header) const {
+    throw Error(code, name_, base_ + pos_, "npy header: " + std::move(detail));
+  }
+
+  std::string found() const {
+    if (pos_ >= s_.size()) return "the end of the header";
+    std::string_view rest = s_.substr(pos_, 12);
+    std::string out = "'";
+    for (char c : rest) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    return out + "'";
+  }
+
+  void skip_ws() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' ||
+                                s_[pos_] == '\r' || s_[pos_] == '\f')) {
+      ++pos_;
+    }
+  }
+
+  bool peek(char c) {
+    skip_ws();
+    return pos_ < s_.size() && s_[pos_] == c;
+  }
+
+  void expect(char c, std::string_view what) {
+    if (!peek(c)) fail("expected " + std::string(what) + ", found " + found());
+    ++pos_;
+  }
+
+  std::string_view string_literal(std::string_view what) {
+    skip_ws();
+    if (pos_ < s_.size() && (s_[pos_] == 'u' || s_[pos_] == 'U')) ++pos_;  // Python 2 u'...'
+    if (pos_ >= s_.size() || (s_[pos_] != '\'' && s_[pos_] != '"')) {
+      fail("expected " + std::string(what) + " as a quoted string, found " + found());
+    }
+    char quote = s_[pos_++];
+    size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] != quote) {
+      if (s_[pos_] == '\\' || s_[pos_] == '\n') {
+        fail("expected a plain string for " + std::string(what) + ", found an escape or newline");
+      }
+      ++pos_;
+    }
+    if (pos_ >= s_.size()) fail("expected the closing quote of " + std::string(what));
+    return s_.substr(start, pos_++ - start);
+  }
+
+  bool boolean(std::string_view what) {
+    skip_ws();
+    if (s_.substr(pos_, 4) == "True") {
+      pos_ += 4;
+      return true;
+    }
+    if (s_.substr(pos_, 5) == "False") {
+      pos_ += 5;
+      return false;
+    }
+    fail("expected True or False for " + std::string(what) + ", found " + found());
+  }
+
+  uint64_t integer() {
+    skip_ws();
+    size_t start = pos_;
+    if (pos_ < s_.size() && s_[pos_] == '-')
+      fail("expected a non-negative dimension, found " + found(), ErrorCode::bad_shape);
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    if (pos_ == start)
+      fail("expected an integer dimension, found " + found(), ErrorCode::bad_shape);
+    std::string_view digits = s_.substr(start, pos_ - start);
+    if (digits.size() > 1 && digits[0] == '0') {
+      pos_ = start;
+      fail("expected a decimal integer without leading zeros, found " + found(),
+           ErrorCode::bad_shape);
+    }
+    uint64_t v = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (r.ec != std::errc()) {
+      pos_ = start;
+      fail("expected a dimension below 2^64, found " + found(), ErrorCode::size_overflow);
+    }
+    if (pos_ < s_.size() && (s_[pos_] == 'L' || s_[pos_] == 'l')) ++pos_;  // Python 2 long
+    return v;
+  }
+
+  std::vector<uint64_t> shape_tuple(uint32_t max_dims) {
+    skip_ws();
+    if (pos_ < s_.size() && s_[pos_] == '[')
+      fail("expected the shape as a tuple, found a list", ErrorCode::bad_shape);
+    expect('(', "'(' opening the shape tuple");
+    std::vector<uint64_t> dims;
+    bool trailing_comma = false;
+    while (!peek(')')) {
+      if (dims.size() >= max_dims) {
+        fail("expected at most " + std::to_string(max_dims) + " dimensions, found more",
+             ErrorCode::limit_exceeded);
+      }
+      dims.push_back(integer());
+      trailing_comma = false;
+      if (peek(',')) {
+        ++pos_;
+        trailing_comma = true;
+      } else if (!peek(')')) {
+        fail("expected ',' or ')' in the shape tuple, found " + found(), ErrorCode::bad_shape);
+      }
+    }
+    ++pos_;
+    // In Python "(3)" is the integer 3, not a tuple: NumPy rejects it, so do we.
+    if (dims.size() == 1 && !trailing_comma) {
+      fail("expected a 1-tuple with a trailing comma like (3,), found a parenthesized integer",
+           ErrorCode::bad_shape);
+    }
+    return dims;
+  }
+
+  size_t pos() const { return pos_; }
+  bool at_end() {
+    skip_ws();
+    return pos_ >= s_.size();
+  }
+
+ private:
+  std::string_view s_;
+  const std::string& name_;
+  uint64_t base_;
+  size_t pos_ = 0;
+};
+
+struct DescrResult {
+  DType dtype;
+  bool big_endian;
+};
+
+[[noreturn]] void refuse_descr(const DictParser& p, std::string_view descr, std::string why) {
+  p.fail("descr '" + std::string(descr) + "': " + why, ErrorCode::unsupported_dtype);
+}
+
+// Maps a NumPy descr ("<f4", ">i8", "|b1", "<V2") to a dtype.
+DescrResult parse_descr(std::string_view descr, const DictParser& p) {
+  auto refuse = [&](std::string why) { refuse_descr(p, descr, std::move(why)); };
+  if (descr.size() < 2) refuse("expected a byte-order character and a type code");
+  char order = descr[0];
+  if (order != '<' && order != '>' && order != '|' && order != '=') {
+    refuse("expected a byte order of '<', '>', '|' or '=', found '" + std::string(1, order) + "'");
+  }
+  std::string_view code = descr.substr(1);
+  struct Entry {
+    std::string_view code;
+    DType dtype;
+  };
+  static constexpr Entry kCodes[] = {
+      {"b1", DType::bool_},    {"?", DType::bool_},      {"i1", DType::int8},
+      {"i2", DType::int16},    {"i4", DType::int32},     {"i8", DType::int64},
+      {"u1", DType::uint8},    {"u2", DType::uint16},    {"u4", DType::uint32},
+      {"u8", DType::uint64},   {"f2", DType::float16},   {"f4", DType::float32},
+      {"f8", DType::float64},  {"c8", DType::complex64}, {"c16", DType::complex128},
+      {"V2", DType::bfloat16},
+  };
+  for (const Entry& e : kCodes) {
+    if (e.code == code) {
+      bool big = order == '>' && item_size(e.dtype) > 1;
+      return {e.dtype, big};
+    }
+  }
+  switch (code[0]) {
+    case 'O': refuse_descr(p, descr, "object arrays hold Python objects, not tensor data");
+    case 'S':
+    case 'a':
+    case 'U': refuse_descr(p, descr, "string dtypes are not tensors");
+    case 'M':
+    case 'm': refuse_descr(p, descr, "datetime/timedelta dtypes are not supported");
+    case 'V':
+      refuse_descr(p, descr,
+                   "void dtypes other than the 2-byte bfloat16 ('<V2') are not supported");
+    case 'f': refuse_descr(p, descr, "this float width (e.g. long double) is not supported");
+    default: refuse_descr(p, descr, "unknown type code '" + std::string(code) + "'");
+  }
+}
+
+}  // namespace
+
+NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& name,
+                           const Limits& limits, uint64_t base_offset) {
+  ByteCursor cur(bytes, name, base_offset);
+  auto magic = cur.read_bytes(kMagic.size(), "npy magic");
+  if (!std::equal(kMagic.begin(), kMagic.end(), magic.begin(), [](unsigned char a, std::byte b) {
+        return a == static_cast<unsigned char>(b);
+      })) {
+    throw Error(ErrorCode::bad_magic, name, base_offset,
+                "expected the npy magic \\x93NUMPY, found other bytes");
+  }
+  NpyHeader h;
+  h.major_version = cur.read_le<uint8_t>("npy major version");
+  h.minor_version = cur.read_le<uint8_t>("npy minor version");
+  if (h.major_version < 1 || h.major_version > 3 || h.minor_version != 0) {
+    throw Error(ErrorCode::unsupported_version, name, base_offset + 6,
+                "expected npy version 1.0, 2.0 or 3.0, found " + std::to_string(h.major_version) +
+                    "." + std::to_string(h.minor_version));
+  }
+  uint64_t header_len = h.major_version == 1 ? cur.read_le<uint16_t>("npy header length")
+                                             : cur.read_le<uint32_t>("npy header length");
+  if (header_len > limits.max_header_bytes) {
+    throw Error(ErrorCode::header_too_large, name, base_offset + 8,
+                "expected an npy header of at most " + std::to_string(limits.max_header_bytes) +
+                    " bytes, found " + std::to_string(header_len));
+  }
+  uint64_t dict_offset = cur.position();
+  std::string_view text = cur.read_chars(header_len, "npy header");
+  h.data_offset = cur.position();
+
+  DictParser p(text, name, base_offset + dict_offset);
+  p.expect('{', "'{' opening the header dict");
+  bool have_descr = false, have_fortran = false, have_shape = false;
+  while (!p.peek('}')) {
+    std::string_view key = p.string_literal("a header key");
+    p.expect(':', "':' after the key");
+    auto once = [&](bool& seen) {
+      if (seen) p.fail("expected each key once, found '" + std::string(key) + "' twice");
+      seen = true;
+    };
+    if (key == "descr") {
+      once(have_descr);
+      if (p.peek('[')) {
+        p.fail("descr: structured dtypes (a list of fields) are not supported",
+               ErrorCode::unsupported_dtype);
+      }
+      h.descr = std::string(p.string_literal("descr"));
+      auto d = parse_descr(h.descr, p);
+      h.dtype = d.dtype;
+      h.big_endian = d.big_endian;
+    } else if (key == "fortran_order") {
+      once(have_fortran);
+      h.fortran_order = p.boolean("fortran_order");
+    } else if (key == "shape") {
+      once(have_shape);
+      h.shape = p.shape_tuple(limits.max_dims);
+    } else {
+      p.fail("expected only the keys 'descr', 'fortran_order' and 'shape', found '" +
+             std::string(key) + "'");
+    }
+    if (p.peek(',')) {
+      p.expect(',', "','");
+    } else if (!p.peek('}')) {
+      p.fail("expected ',' or '}' after a value, found " + p.found());
+    }
+  }
+  p.expect('}', "'}'");
+  if (!p.at_end()) p.fail("expected only whitespace after the header dict, found " + p.found());
+  if (!have_descr || !have_fortran || !have_shape) {
+    std::string missing = !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape";
+    p.fail("expected the keys 'descr', 'fortran_order' and 'shape', found no '" + missing + "'");
+  }
+
+  auto elements = element_count(h.shape);
+  auto bytes_needed = elements ? byte_size(h.dtype, *elements) : std::nullopt;
+  if (!bytes_needed) {
+    throw Error(ErrorCode::size_overflow, name, base_offset + dict_offset,
+                "npy header: expected shape x item size to fit in 64 bits, found an overflow");
+  }
+  h.num_elements = *elements;
+  h.payload_bytes = *bytes_needed;
+  return h;
+}
+
+std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
+  std::string_view descr = dtype_info(dtype).numpy_descr;
+  if (descr.empty()) {
+    throw Error(ErrorCode::unrepresentable, "", no_offset,
+                "npy: expected a dtype NumPy can name, found " + std::string(dtype_name(dtype)));
+  }
+  // Exactly numpy.lib.format._write_array_header: sorted keys, repr() values, "', " separators
+  // and a trailing ", " before '}', then spaces so the first axis can grow in place.
+  std::string dict = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) dict += ", ";
+    dict += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) dict += ",";
+  dict += "), }";
+  if (!shape.empty()) {
+    size_t digits = std::to_string(shape[0]).size();
+    if (digits < kGrowthAxisMaxDigits) dict.append(kGrowthAxisMaxDigits - digits, ' ');
+  }
+  // Version 1.0 stores the header length in 2 bytes; 2.0 in 4.
+  uint64_t hlen = dict.size() + 1;  // + '\n'
+  bool v1 = true;
+  uint64_t prefix = kMagic.size() + 2 + 2;
+  uint64_t pad = kArrayAlign - (prefix + hlen) % kArrayAlign;
+  if (hlen + pad > 0xFFFF) {
+    v1 = false;
+    prefix = kMagic.size() + 2 + 4;
+    pad = kArrayAlign - (prefix + hlen) % kArrayAlign;
+  }
+  // NumPy pads a full 64 bytes when already aligned (its formula never yields 0); so do we.
+  uint64_t total_len = hlen + pad;
+  std::string out(reinterpret_cast<const char*>(kMagic.data()), kMagic.size());
+  out += static_cast<char>(v1 ? 1 : 2);
+  out += static_cast<char>(0);
+  for (int i = 0; i < (v1 ? 2 : 4); ++i) out += static_cast<char>((total_len >> (8 * i)) & 0xFF);
+  out += dict;
+  out.append(pad, ' ');
+  out += '\n';
+  return out;
+}
+
+}  // namespace tensorio

@@ -1,0 +1,24 @@
+// Saving a .npy file through the atomic writer.
+#include "core/atomic_writer.hpp"
+#include "core/checked_math.hpp"
+#include "core/save_checks.hpp"
+#include "tensorio/npy.hpp"
+
+namespace tensorio {
+
+void save_npy(const std::filesystem::path& path, const TensorRef& tensor,
+              const SaveOptions& options) {
+  detail::check_tensor_ref(tensor, path.string());
+  if (dtype_info(tensor.dtype).numpy_descr.empty()) {
+    throw Error(ErrorCode::unrepresentable, path.string(), no_offset,
+                "tensor '" + tensor.name + "': expected a dtype NumPy can store, found " +
+                    std::string(dtype_name(tensor.dtype)));
+  }
+  std::string header = serialize_npy_header(tensor.dtype, tensor.shape);
+  detail::AtomicWriter out(path, options);
+  out.write(std::as_bytes(std::span(header)));
+  out.write(tensor.data);
+  out.commit();
+}
+
+}  // namespace tensorio
