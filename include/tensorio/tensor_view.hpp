@@ -7,7 +7,8 @@
 //
 // Laziness: opening a file decodes and validates headers only. The payload is touched on the
 // first data() call: a payload usable in place (little-endian, C order, stored uncompressed) is
-// a pointer into the mapping (zero-copy; the kernel is hinted with MADV_WILLNEED over its span);
+// a pointer into the mapping (zero-copy; the span is hinted MADV_SEQUENTIAL + MADV_WILLNEED and
+// populated with MADV_POPULATE_READ, so it is resident when data() returns — see read.hpp);
 // a payload that needs a transform (byte swap of a big-endian npy, transpose of a Fortran-order
 // npy, inflation of a deflated npz member) is transformed once, into an owned buffer.
 //

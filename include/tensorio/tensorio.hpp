@@ -21,6 +21,7 @@
 #include "tensorio/dtype.hpp"
 #include "tensorio/error.hpp"
 #include "tensorio/options.hpp"
+#include "tensorio/read.hpp"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <cerrno>
@@ -80,6 +82,35 @@ void MappedFile::advise_willneed(std::span<const std::byte> range) const noexcep
 
 void MappedFile::advise_sequential(std::span<const std::byte> range) const noexcept {
   advise(range, MADV_SEQUENTIAL);
+}
+
+void MappedFile::populate(std::span<const std::byte> range, size_t chunk_bytes) const {
+  // Set once a kernel answers EINVAL (no MADV_POPULATE_READ before Linux 5.14): stop asking.
+  static std::atomic<bool> unsupported{false};
+  if (range.empty() || unsupported.load(std::memory_order_relaxed)) return;
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
+  uintptr_t end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
+  uintptr_t step = std::max<uintptr_t>(chunk_bytes / page * page, page);
+  for (uintptr_t at = begin; at < end;) {
+    size_t len = static_cast<size_t>(std::min(step, end - at));
+    if (::madvise(reinterpret_cast<void*>(at), len, MADV_POPULATE_READ) == 0) {
+      at += len;
+      continue;
+    }
+    int err = errno;
+    if (err == EINTR || err == EAGAIN) continue;
+    if (err == EINVAL) {
+      unsupported.store(true, std::memory_order_relaxed);
+      return;
+    }
+    uint64_t offset = static_cast<uint64_t>(at - reinterpret_cast<uintptr_t>(data_));
+    // EFAULT: the pages are not backed by the file any more. Say so precisely when we can.
+    check_still_covers(offset + len > size_ ? size_ : offset + len);
+    throw Error(
+        ErrorCode::io_error, path_, offset,
+        "expected to read " + std::to_string(len) + " mapped bytes, found: " + errno_text(err));
+  }
 }
 
 void MappedFile::check_still_covers(uint64_t end) const {

@@ -31,6 +31,12 @@ class MappedFile {
   void advise_willneed(std::span<const std::byte> range) const noexcept;
   void advise_sequential(std::span<const std::byte> range) const noexcept;
 
+  // Makes `range` resident and mapped, so touching it takes no page faults: MADV_POPULATE_READ
+  // in chunks of `chunk_bytes` (a no-op on kernels without it, which still have the hints).
+  // Throws Error(file_changed) when part of the range is no longer backed by the file (it was
+  // truncated), where a plain touch would raise SIGBUS, and Error(io_error) on a read error.
+  void populate(std::span<const std::byte> range, size_t chunk_bytes = size_t{64} << 20) const;
+
   // Throws Error(file_changed) when the file is now shorter than `end` bytes (it was truncated
   // after it was opened): touching the mapping past its new end would raise SIGBUS.
   void check_still_covers(uint64_t end) const;

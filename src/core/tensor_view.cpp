@@ -20,7 +20,14 @@ std::span<const std::byte> TensorRecord::data() const {
   if (lazy) {
     out = lazy->materialize();
   } else {
-    if (file && !stored.empty()) file->advise_willneed(stored);
+    if (file && !stored.empty()) {
+      // Read the span ahead as one sequential stream, then map it in bulk: one madvise per
+      // chunk costs far less than a page fault per 64 KiB, and a truncated file surfaces
+      // here as Error(file_changed) rather than as SIGBUS in the caller's loop.
+      file->advise_sequential(stored);
+      file->advise_willneed(stored);
+      file->populate(stored);
+    }
     out = stored;
   }
   result = out;
