@@ -48,9 +48,11 @@ struct Command {
 int run_inspect(const std::vector<std::string>& args);
 int run_convert(const std::vector<std::string>& args);
 int run_verify(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 
 extern const Command kInspect;
 extern const Command kConvert;
 extern const Command kVerify;
+extern const Command kBench;
 
 }  // namespace tensorio::cli

@@ -17,7 +17,7 @@ namespace {
 using tensorio::cli::Command;
 
 const Command* const kCommands[] = {&tensorio::cli::kInspect, &tensorio::cli::kConvert,
-                                    &tensorio::cli::kVerify};
+                                    &tensorio::cli::kVerify, &tensorio::cli::kBench};
 
 void print_overview(std::FILE* to) {
   std::fprintf(to,

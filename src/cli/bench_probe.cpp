@@ -1,0 +1,162 @@
+#include "cli/bench_probe.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/byte_sum.hpp"
+#include "tensorio/error.hpp"
+
+namespace tensorio::cli::bench {
+
+namespace {
+
+// A file descriptor closed on scope exit.
+struct Fd {
+  int fd;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+volatile uint64_t g_sink = 0;
+
+double resident_fraction_all(const std::vector<std::string>& paths) {
+  double weighted = 0, total = 0;
+  for (const std::string& p : paths) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) continue;
+    weighted += resident_fraction(p) * static_cast<double>(st.st_size);
+    total += static_cast<double>(st.st_size);
+  }
+  return total > 0 ? weighted / total : 0;
+}
+
+}  // namespace
+
+double resident_fraction(const std::string& path) {
+  Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || st.st_size == 0) return 0;
+  size_t size = static_cast<size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd, 0);
+  if (map == MAP_FAILED) return 0;
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> vec((size + page - 1) / page);
+  double out = 0;
+  if (::mincore(map, size, vec.data()) == 0) {
+    size_t in = static_cast<size_t>(
+        std::count_if(vec.begin(), vec.end(), [](unsigned char c) { return c & 1; }));
+    out = static_cast<double>(in) / static_cast<double>(vec.size());
+  }
+  ::munmap(map, size);
+  return out;
+}
+
+DropResult drop_from_page_cache(const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    Fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.fd < 0) continue;
+    (void)::fdatasync(f.fd);  // dirty pages are not dropped; write them back first
+    (void)::posix_fadvise(f.fd, 0, 0, POSIX_FADV_DONTNEED);
+  }
+  DropResult r{"posix_fadvise(DONTNEED)", resident_fraction_all(paths)};
+  if (r.resident_after > 0.01) {
+    // Some filesystems ignore the advice; the global knob works where we may use it.
+    Fd f(::open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC));
+    if (f.fd >= 0) {
+      ::sync();
+      if (::write(f.fd, "1", 1) == 1) {
+        r.method = "/proc/sys/vm/drop_caches";
+        r.resident_after = resident_fraction_all(paths);
+      }
+    }
+  }
+  return r;
+}
+
+std::vector<std::byte> resident_buffer(size_t bytes) {
+  std::vector<std::byte> out(bytes);
+  for (size_t i = 0; i < bytes; ++i) out[i] = static_cast<std::byte>((i * 131 + 7) | 1);
+  return out;
+}
+
+double sum_bps(std::span<const std::byte> buffer, uint64_t bytes) {
+  Stopwatch t;
+  uint64_t acc = 0;
+  for (uint64_t done = 0; done < bytes;) {
+    size_t take = static_cast<size_t>(std::min<uint64_t>(buffer.size(), bytes - done));
+    acc += detail::sum_words(buffer.first(take));
+    done += take;
+  }
+  g_sink = g_sink + acc;
+  return static_cast<double>(bytes) / t.seconds();
+}
+
+double memcpy_bps(std::span<const std::byte> src, std::span<std::byte> dst) {
+  Stopwatch t;
+  for (size_t done = 0; done < dst.size();) {
+    size_t take = std::min(src.size(), dst.size() - done);
+    std::memcpy(dst.data() + done, src.data(), take);
+    done += take;
+  }
+  if (!dst.empty()) g_sink = g_sink + static_cast<uint64_t>(dst[dst.size() / 2]);
+  return static_cast<double>(dst.size()) / t.seconds();
+}
+
+double read_bps(const std::vector<std::string>& paths, std::span<std::byte> buffer) {
+  Stopwatch t;
+  uint64_t total = 0;
+  for (const std::string& p : paths) {
+    Fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.fd < 0) {
+      throw Error(ErrorCode::io_error, p, no_offset,
+                  std::string("expected a readable file, found: ") + std::strerror(errno));
+    }
+    for (;;) {
+      ssize_t n = ::read(f.fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(ErrorCode::io_error, p, total, std::strerror(errno));
+      if (n == 0) break;
+      total += static_cast<uint64_t>(n);
+    }
+  }
+  return static_cast<double>(total) / t.seconds();
+}
+
+double write_bps(const std::filesystem::path& dir, uint64_t bytes,
+                 std::span<const std::byte> buffer) {
+  std::string path = (dir / "plain-write.bin").string();
+  Stopwatch t;
+  {
+    Fd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (f.fd < 0) {
+      throw Error(ErrorCode::io_error, path, no_offset,
+                  std::string("expected to create a file, found: ") + std::strerror(errno));
+    }
+    for (uint64_t done = 0; done < bytes;) {
+      size_t take = static_cast<size_t>(std::min<uint64_t>(buffer.size(), bytes - done));
+      ssize_t n = ::write(f.fd, buffer.data(), take);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        ::unlink(path.c_str());
+        throw Error(ErrorCode::io_error, path, done, std::strerror(err));
+      }
+      done += static_cast<uint64_t>(n);
+    }
+  }
+  double seconds = t.seconds();
+  ::unlink(path.c_str());
+  return static_cast<double>(bytes) / seconds;
+}
+
+}  // namespace tensorio::cli::bench

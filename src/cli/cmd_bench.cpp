@@ -1,0 +1,365 @@
+// tensorio bench FILE... [--json] [--cold] [--threads N] [--path auto|mmap|pread|direct]
+//                        [--runs N] [--no-save]
+//
+// Each run measures, per file: open latency, first touch of every payload byte through the
+// views, read_into of every tensor (read_all into one resident arena), save in the same format,
+// and — in the same run, on the same sizes — the limits those are compared with: summing an
+// in-memory buffer, memcpy into the same arena, plain read() of the file, plain write() of as
+// many bytes as the save wrote. Figures are medians over the runs, with min..max beside them.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli/bench_probe.hpp"
+#include "cli/bench_target.hpp"
+#include "cli/cli.hpp"
+#include "core/byte_sum.hpp"
+#include "core/json_writer.hpp"
+#include "tensorio/read.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace tensorio::cli {
+
+namespace fs = std::filesystem;
+using bench::Stopwatch;
+
+namespace {
+
+constexpr size_t kLimitBufferCap = size_t{1} << 30;
+constexpr size_t kReadBuffer = size_t{8} << 20;
+constexpr size_t kWriteChunk = size_t{64} << 20;
+
+struct Settings {
+  bool json = false;
+  bool cold = false;
+  bool save = true;
+  unsigned runs = 5;
+  ReadOptions read;
+};
+
+// One measured quantity over the runs.
+struct Series {
+  std::vector<double> values;
+  void add(double v) { values.push_back(v); }
+  double median() const {
+    if (values.empty()) return 0;
+    std::vector<double> v = values;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  double min() const {
+    return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+  }
+  double max() const {
+    return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  }
+};
+
+struct FileResult {
+  std::string path;
+  std::string format;
+  uint64_t bytes = 0;  // payload bytes presented by the views
+  uint64_t file_bytes = 0;
+  size_t tensors = 0;
+  Series open_us, touch, read_into, save, saved_bytes;
+  Series sum, memcpy_, read, write;  // limits, bytes/s
+  ReadStats last_read;
+  std::string drop_method;
+  double resident_after_drop = 0;
+};
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(size_t steps) : steps_(steps), tty_(::isatty(STDERR_FILENO) == 1) {}
+  ~ProgressBar() {
+    if (tty_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+  void step(const std::string& label) {
+    if (!tty_) return;
+    ++done_;
+    int filled = static_cast<int>(30 * done_ / std::max<size_t>(steps_, 1));
+    std::fprintf(stderr, "\r[%-30s] %3zu%% %-40.40s", std::string(filled, '#').c_str(),
+                 100 * done_ / std::max<size_t>(steps_, 1), label.c_str());
+    std::fflush(stderr);
+  }
+
+ private:
+  size_t steps_;
+  size_t done_ = 0;
+  bool tty_;
+};
+
+std::string temp_dir_near(const std::string& arg) {
+  // Saves go beside the file (same filesystem, as a real save would), else to the temp dir.
+  fs::path parent = fs::absolute(arg).parent_path();
+  for (const fs::path& base : {parent, fs::temp_directory_path()}) {
+    std::string tmpl = (base / ".tensorio-bench-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) != nullptr) return tmpl;
+  }
+  throw Error(ErrorCode::io_error, arg, no_offset,
+              "expected to create a scratch directory for saves, found none writable");
+}
+
+class Runner {
+ public:
+  Runner(const Settings& s, FileResult& r, const std::string& arg, ProgressBar& bar)
+      : s_(s), r_(r), arg_(arg), bar_(bar) {}
+
+  void run_all() {
+    Archive first = bench::open_target(arg_);
+    files_ = bench::target_files(arg_, first);
+    r_.path = arg_;
+    r_.format = std::string(format_name(first.format()));
+    r_.bytes = bench::payload_bytes(first);
+    r_.file_bytes = first.file_size();
+    r_.tensors = first.size();
+    arena_ = bench::resident_buffer(static_cast<size_t>(r_.bytes));
+    limit_buf_ = bench::resident_buffer(
+        std::clamp<size_t>(static_cast<size_t>(r_.bytes), 4096, kLimitBufferCap));
+    read_buf_.resize(kReadBuffer);
+    first = Archive(nullptr);
+    if (!s_.cold) (void)bench::read_bps(files_, read_buf_);  // start warm
+    scratch_ = temp_dir_near(arg_);
+    try {
+      for (unsigned i = 0; i < s_.runs; ++i) one_run(i);
+    } catch (...) {
+      fs::remove_all(scratch_);
+      throw;
+    }
+    fs::remove_all(scratch_);
+  }
+
+ private:
+  void maybe_drop() {
+    if (!s_.cold) return;
+    auto d = bench::drop_from_page_cache(files_);
+    r_.drop_method = d.method;
+    r_.resident_after_drop = std::max(r_.resident_after_drop, d.resident_after);
+  }
+
+  void label(unsigned run, const char* what) {
+    bar_.step(fs::path(arg_).filename().string() + " run " + std::to_string(run + 1) + ": " + what);
+  }
+
+  void one_run(unsigned run) {
+    double bytes = static_cast<double>(r_.bytes);
+    label(run, "open");
+    maybe_drop();
+    if (s_.cold) {
+      Stopwatch t;
+      Archive a = bench::open_target(arg_);
+      r_.open_us.add(t.seconds() * 1e6);
+    } else {
+      // Opens take microseconds: average enough of them to rise above the clock's noise.
+      Stopwatch t;
+      unsigned n = 0;
+      do {
+        Archive a = bench::open_target(arg_);
+        ++n;
+      } while (n < 1000 && (n < 3 || t.seconds() < 0.02));
+      r_.open_us.add(t.seconds() * 1e6 / n);
+    }
+
+    label(run, "first touch");
+    maybe_drop();
+    {
+      Archive a = bench::open_target(arg_);
+      uint64_t acc = 0;
+      Stopwatch t;
+      for (const TensorView& v : a.tensors()) acc += detail::sum_words(v.data());
+      r_.touch.add(bytes / t.seconds());
+      sink_ += acc;
+    }
+
+    label(run, "read_into");
+    maybe_drop();
+    Archive a = bench::open_target(arg_);
+    {
+      std::vector<std::span<std::byte>> dsts;
+      uint64_t at = 0;
+      for (const TensorView& v : a.tensors()) {
+        dsts.emplace_back(arena_.data() + at, static_cast<size_t>(v.nbytes()));
+        at += v.nbytes();
+      }
+      Stopwatch t;
+      r_.last_read = read_all(a, dsts, s_.read);
+      r_.read_into.add(bytes / t.seconds());
+    }
+
+    label(run, "limits");
+    maybe_drop();
+    r_.read.add(bench::read_bps(files_, read_buf_));
+    r_.sum.add(bench::sum_bps(limit_buf_, r_.bytes));
+    r_.memcpy_.add(bench::memcpy_bps(limit_buf_, arena_));
+
+    if (!s_.save) return;
+    label(run, "save");
+    for (const TensorView& v : a.tensors()) sink_ += v.data().size();  // sources resident
+    Stopwatch t;
+    uint64_t written = bench::save_like(arg_, a, scratch_);
+    double seconds = t.seconds();
+    for (const auto& e : fs::directory_iterator(scratch_)) fs::remove(e.path());
+    r_.save.add(static_cast<double>(written) / seconds);
+    r_.saved_bytes.add(static_cast<double>(written));
+    label(run, "plain write()");
+    std::span<const std::byte> chunk(limit_buf_.data(), std::min(limit_buf_.size(), kWriteChunk));
+    r_.write.add(bench::write_bps(scratch_, written, chunk));
+  }
+
+  const Settings& s_;
+  FileResult& r_;
+  std::string arg_;
+  ProgressBar& bar_;
+  std::vector<std::string> files_;
+  std::vector<std::byte> arena_, limit_buf_, read_buf_;
+  std::string scratch_;
+  uint64_t sink_ = 0;
+};
+
+std::string gbps(double bps) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GB/s", bps / 1e9);
+  return buf;
+}
+
+void print_rate(const char* what, const Series& s, const char* limit_name, double limit) {
+  std::printf("  %-12s %10s  (%.2f..%.2f)", what, gbps(s.median()).c_str(), s.min() / 1e9,
+              s.max() / 1e9);
+  if (limit > 0) std::printf("  %.2fx %s", s.median() / limit, limit_name);
+  std::printf("\n");
+}
+
+void print_text(const FileResult& r, const Settings& s) {
+  std::printf("%s: %s, %zu tensors, %.3f GB payload, %u runs, %s\n", r.path.c_str(),
+              r.format.c_str(), r.tensors, static_cast<double>(r.bytes) / 1e9, s.runs,
+              s.cold ? "cold" : "warm");
+  if (s.cold) {
+    std::printf("  cold: page cache dropped before each step with %s (%.1f%% still cached)\n",
+                r.drop_method.c_str(), 100 * r.resident_after_drop);
+  }
+  std::printf("  %-12s %7.1f us  (%.1f..%.1f)\n", "open", r.open_us.median(), r.open_us.min(),
+              r.open_us.max());
+  // Warm, the bound is memory; cold, it is the storage (plain read() of the same cold file).
+  if (s.cold) {
+    print_rate("first touch", r.touch, "plain read()", r.read.median());
+    print_rate("read_into", r.read_into, "plain read()", r.read.median());
+  } else {
+    print_rate("first touch", r.touch, "in-memory sum", r.sum.median());
+    print_rate("read_into", r.read_into, "memcpy", r.memcpy_.median());
+  }
+  const ReadStats& rs = r.last_read;
+  double t = std::max<double>(1, static_cast<double>(rs.total()));
+  std::printf("  %-12s cached %.0f%%, O_DIRECT %.0f%%, mapped %.0f%%, transformed %.0f%%%s\n",
+              "read path", 100 * rs.cached_bytes / t, 100 * rs.direct_bytes / t,
+              100 * rs.mapped_bytes / t, 100 * rs.transformed_bytes / t,
+              rs.direct_refused ? " (O_DIRECT refused by the filesystem)" : "");
+  if (s.save) print_rate("save", r.save, "plain write()", r.write.median());
+  std::printf("  %-12s sum %s, memcpy %s, read() %s", "limits", gbps(r.sum.median()).c_str(),
+              gbps(r.memcpy_.median()).c_str(), gbps(r.read.median()).c_str());
+  if (s.save) std::printf(", write() %s", gbps(r.write.median()).c_str());
+  std::printf("\n");
+}
+
+void print_json(const std::vector<FileResult>& results, const Settings& s) {
+  // The limits are machine-wide: medians over every run of every file.
+  Series sum, read, write;
+  for (const FileResult& r : results) {
+    for (double v : r.sum.values) sum.add(v);
+    for (double v : r.read.values) read.add(v);
+    for (double v : r.write.values) write.add(v);
+  }
+  detail::JsonWriter w;
+  w.begin_object();
+  w.key("limits").begin_object();
+  w.key("sum_gbps").value(sum.median() / 1e9);
+  w.key("read_gbps").value(read.median() / 1e9);
+  w.key("write_gbps").value(write.median() / 1e9);
+  w.end_object();
+  w.key("files").begin_array();
+  for (const FileResult& r : results) {
+    w.begin_object();
+    w.key("path").value(r.path);
+    w.key("format").value(r.format);
+    w.key("bytes").value(r.bytes);
+    w.key("tensors").value(static_cast<uint64_t>(r.tensors));
+    w.key("open_us").value(r.open_us.median());
+    w.key("touch_gbps").value(r.touch.median() / 1e9);
+    w.key("read_into_gbps").value(r.read_into.median() / 1e9);
+    w.key("cold").value(s.cold);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  std::printf("%s\n", w.str().c_str());
+}
+
+ReadPath parse_path(const std::string& p) {
+  if (p == "auto") return ReadPath::automatic;
+  if (p == "mmap") return ReadPath::mmap;
+  if (p == "pread") return ReadPath::pread;
+  if (p == "direct") return ReadPath::direct;
+  throw UsageError("--path expects auto, mmap, pread or direct, got '" + p + "'");
+}
+
+}  // namespace
+
+const Command kBench{
+    "bench", "measure open, first-touch, read_into and save speed against this machine's limits",
+    "usage: tensorio bench FILE... [options]\n"
+    "  For each FILE (any format; a directory is read as a folder of .npy files) and for each\n"
+    "  run: open latency; first touch of every payload byte through the views; read_into of\n"
+    "  every tensor into one buffer; save in the same format; and, in the same run, this\n"
+    "  machine's limits: summing an in-memory buffer of the same size, memcpy into the same\n"
+    "  buffer, plain sequential read() of the file (8 MiB buffer) and plain write() of as many\n"
+    "  bytes as the save wrote. Prints medians with min..max and each figure's ratio to its\n"
+    "  limit. A progress bar goes to stderr when it is a terminal.\n"
+    "  --json         print one object: {\"limits\": {\"sum_gbps\", \"read_gbps\", "
+    "\"write_gbps\"},\n"
+    "                 \"files\": [{\"path\", \"format\", \"bytes\", \"tensors\", \"open_us\",\n"
+    "                 \"touch_gbps\", \"read_into_gbps\", \"cold\"}]} with medians over the runs\n"
+    "  --cold         drop the files from the page cache before each step (posix_fadvise\n"
+    "                 DONTNEED, or /proc/sys/vm/drop_caches where permitted); says which\n"
+    "  --threads N    read_into threads (default max(4, cores))\n"
+    "  --path P       read_into path: auto (default), mmap, pread or direct\n"
+    "  --runs N       runs per file (default 5)\n"
+    "  --no-save      skip the save and plain write() measurements\n",
+    run_bench};
+
+int run_bench(const std::vector<std::string>& argv) {
+  Args args(argv, {"--json", "--cold", "--no-save"}, {"--threads", "--path", "--runs"});
+  if (args.help()) {
+    std::fputs(kBench.usage.data(), stdout);
+    return 0;
+  }
+  if (args.positionals().empty()) throw UsageError("expected at least one FILE");
+  Settings s;
+  s.json = args.flag("--json");
+  s.cold = args.flag("--cold");
+  s.save = !args.flag("--no-save");
+  s.runs = static_cast<unsigned>(args.value_u64("--runs", 5));
+  if (s.runs == 0 || s.runs > 1000) throw UsageError("--runs expects 1..1000");
+  uint64_t threads = args.value_u64("--threads", 0);
+  if (threads > 1024) throw UsageError("--threads expects 0..1024");
+  s.read.threads = static_cast<unsigned>(threads);
+  if (auto p = args.value("--path")) s.read.path = parse_path(*p);
+
+  std::vector<FileResult> results(args.positionals().size());
+  ProgressBar bar(results.size() * s.runs * (s.save ? 6 : 4));
+  for (size_t i = 0; i < results.size(); ++i) {
+    Runner(s, results[i], args.positionals()[i], bar).run_all();
+  }
+  if (s.json) {
+    print_json(results, s);
+  } else {
+    for (const FileResult& r : results) print_text(r, s);
+  }
+  return 0;
+}
+
+}  // namespace tensorio::cli
