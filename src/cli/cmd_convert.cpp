@@ -1,7 +1,10 @@
 // tensorio convert IN OUT [--compress] [--level N] [--max-shard-size SIZE] [--fsync]
+//                         [--dequantize [--dequantize-to DTYPE]]
 #include <cstdio>
+#include <string>
 
 #include "cli/cli.hpp"
+#include "tensorio/dequantize.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio::cli {
@@ -16,11 +19,15 @@ const Command kConvert{
     "  --level N             .npz: compression level 0..12 (default 6)\n"
     "  --threads N           compression threads (default: all cores)\n"
     "  --max-shard-size SIZE .safetensors.index.json: largest shard (default 5GB)\n"
-    "  --fsync               fsync before the final rename\n",
+    "  --fsync               fsync before the final rename\n"
+    "  --dequantize          convert ggml-quantized tensors (q4_0, q4_k, ...) to floats, so\n"
+    "                        they can go to formats other than .gguf\n"
+    "  --dequantize-to DTYPE float32 (default), float16 or bfloat16\n",
     run_convert};
 
 int run_convert(const std::vector<std::string>& argv) {
-  Args args(argv, {"--compress", "--fsync"}, {"--level", "--threads", "--max-shard-size"});
+  Args args(argv, {"--compress", "--fsync", "--dequantize"},
+            {"--level", "--threads", "--max-shard-size", "--dequantize-to"});
   if (args.help()) {
     std::fputs(kConvert.usage.data(), stdout);
     return 0;
@@ -36,12 +43,44 @@ int run_convert(const std::vector<std::string>& argv) {
   if (auto s = args.value("--max-shard-size")) opts.max_shard_size = parse_size(*s);
   if (opts.max_shard_size == 0) throw UsageError("--max-shard-size must be positive");
 
+  const bool dequantize = args.flag("--dequantize");
+  DType dequantize_to = DType::float32;
+  if (auto to = args.value("--dequantize-to")) {
+    auto dt = dtype_from_name(*to);
+    if (!dt || !is_dequantize_output(*dt)) {
+      throw UsageError("--dequantize-to expects float32, float16 or bfloat16, got '" + *to + "'");
+    }
+    if (!dequantize) throw UsageError("--dequantize-to needs --dequantize");
+    dequantize_to = *dt;
+  }
+
+  const std::string& out_path = args.positionals()[1];
   Archive in = load(args.positionals()[0]);
   opts.metadata = in.string_metadata();
+  // Quantized blocks only mean something to gguf readers: anywhere else they need --dequantize.
+  const bool target_is_gguf = format_from_path(out_path) == Format::gguf;
+  // Views stay alive in `views` while `refs` borrow their (lazily dequantized) bytes.
+  std::vector<TensorView> views;
+  views.reserve(in.size());
+  for (const TensorView& v : in.tensors()) {
+    if (dtype_info(v.dtype()).kind != DTypeKind::quantized) {
+      views.push_back(v);
+    } else if (dequantize) {
+      views.push_back(dequantized(v, dequantize_to));
+    } else if (!target_is_gguf) {
+      throw Error(ErrorCode::unrepresentable, out_path, no_offset,
+                  "tensor '" + v.name() + "': expected a dtype " +
+                      std::string(format_name(format_from_path(out_path))) + " can store, found " +
+                      std::string(dtype_name(v.dtype())) +
+                      " (only .gguf stores ggml-quantized blocks; pass --dequantize)");
+    } else {
+      views.push_back(v);
+    }
+  }
   std::vector<TensorRef> refs;
-  refs.reserve(in.size());
-  for (const TensorView& v : in.tensors()) refs.push_back(TensorRef::from_view(v));
-  auto written = save(args.positionals()[1], refs, opts);
+  refs.reserve(views.size());
+  for (const TensorView& v : views) refs.push_back(TensorRef::from_view(v));
+  auto written = save(out_path, refs, opts);
   std::printf("wrote %s (%zu tensors)\n", written.string().c_str(), refs.size());
   return 0;
 }

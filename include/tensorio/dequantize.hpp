@@ -1,0 +1,61 @@
+// tensorio/dequantize.hpp — ggml block formats (and float16/bfloat16) to ordinary floats.
+//
+// gguf files store most weights in ggml's block-quantized types: a block of 32..256 weights
+// shares one or two scales (see the DType table for block sizes). dequantize() turns such
+// blocks into float32, float16 or bfloat16 values; dequantized() does the same lazily for a
+// whole tensor, so a quantized gguf tensor can be written to .npy / .npz / .safetensors or fed
+// to code that wants plain floats.
+//
+// Exactness: the float32 results are bit-for-bit those of ggml's own dequantize_row_<type>
+// (the reference CPU code of libggml-base, checked by the 'interop' test suite on random
+// blocks of every supported type): the same fp16 → fp32 conversion, the same order of the
+// float operations (so the same roundings), the same handling of NaN/Inf scales. float16 and
+// bfloat16 results are the float32 result rounded to nearest, ties to even (NaN stays NaN,
+// quiet; overflow gives ±Inf), like ggml_fp32_to_fp16_row / ggml_fp32_to_bf16_row.
+//
+// Supported input types (can_dequantize() is true):
+//   float32, float16, bfloat16                 ordinary floats (converted, or copied)
+//   q4_0 q4_1 q5_0 q5_1 q8_0 q8_1              legacy 32-element blocks
+//   q2_k q3_k q4_k q5_k q6_k q8_k              k-quants, 256-element super-blocks
+//   iq4_nl iq4_xs                              non-linear 4-bit (16-entry codebook)
+//   mxfp4 nvfp4                                microscaled fp4 (E2M1 with E8M0 / UE4M3 scales)
+//   tq1_0 tq2_0 q1_0 q2_0                      ternary and 1-/2-bit types
+// The codebook types iq1_*, iq2_*, iq3_* are not supported (they need ggml's large lattice
+// tables); they are refused with Error(unsupported_dtype).
+//
+// Thread-safety: all functions are reentrant; dequantize() allocates nothing on the heap.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "tensorio/dtype.hpp"
+#include "tensorio/tensor_view.hpp"
+
+namespace tensorio {
+
+// True when dequantize() accepts `dtype` as input.
+bool can_dequantize(DType dtype) noexcept;
+
+// True for the output types dequantize() can produce: float32, float16, bfloat16.
+bool is_dequantize_output(DType dtype) noexcept;
+
+// Converts `src`, a whole number of `from` blocks, into `out`, an array of `to` values (native
+// byte order) holding exactly the elements those blocks encode. Throws
+//   Error(unsupported_dtype)  `from` is not supported or `to` is not a float output type,
+//   Error(invalid_argument)   src is not a whole number of blocks, or out has the wrong size.
+// `src` and `out` must not overlap. Any bytes are valid input (NaN and Inf scales propagate as
+// IEEE arithmetic says); no input can make it read or write out of bounds.
+void dequantize(DType from, std::span<const std::byte> src, DType to, std::span<std::byte> out);
+
+// Shorthand for float32 output.
+void dequantize(DType from, std::span<const std::byte> src, std::span<float> out);
+
+// A view of `view` whose data() is its dequantized values: same name, shape and file offset,
+// dtype `to` (float32, float16 or bfloat16). Nothing is read until the first data() call, which
+// converts the whole tensor once into an owned page-aligned buffer (thread-safe, as every lazy
+// view; see tensor_view.hpp). The new view keeps `view` alive. Throws Error(unsupported_dtype)
+// at once when the types are not supported.
+TensorView dequantized(const TensorView& view, DType to = DType::float32);
+
+}  // namespace tensorio
