@@ -53,13 +53,23 @@ int main(int argc, char** argv) {
   std::vector<fs::path> files;
   for (int i = 1; i < argc; ++i) {
     fs::path root(argv[i]);
-    if (fs::is_directory(root)) {
-      for (const auto& e : fs::recursive_directory_iterator(root)) {
-        if (e.is_regular_file() && e.path().filename().string()[0] != '.')
-          files.push_back(e.path());
-      }
-    } else {
+    if (!fs::exists(root)) {
+      std::printf("FAIL: %s does not exist\n", root.c_str());
+      return 1;
+    }
+    if (!fs::is_directory(root)) {
       files.push_back(root);
+      continue;
+    }
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (!e.is_regular_file() || e.path().filename().string()[0] == '.') continue;
+      // Generator scripts and notes live beside the files; only tensor files are replayed.
+      try {
+        (void)tensorio::format_from_path(e.path());
+      } catch (const tensorio::Error&) {
+        continue;
+      }
+      files.push_back(e.path());
     }
   }
   std::sort(files.begin(), files.end());

@@ -1,0 +1,83 @@
+"""Regenerates the .npy corpus: good/ files every reader must accept (written by NumPy and by
+hand in the shapes other writers produce) and bad/ files that must fail with a tensorio::Error.
+Run with /usr/bin/python3 (needs NumPy); the output is committed and replayed by corpus_replay."""
+import os
+import struct
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def preamble(d, major=1, pad=True):
+    h = d
+    prefix = 10 if major == 1 else 12
+    if pad:
+        h += " " * ((64 - (prefix + len(h) + 1) % 64) % 64)
+    h += "\n"
+    fmt = "<H" if major == 1 else "<I"
+    return b"\x93NUMPY" + bytes([major, 0]) + struct.pack(fmt, len(h)) + h.encode("latin1")
+
+
+def put(kind, name, data):
+    os.makedirs(os.path.join(HERE, kind), exist_ok=True)
+    with open(os.path.join(HERE, kind, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    rng = np.random.default_rng(7)
+    good = {
+        "f32_2d.npy": rng.standard_normal((4, 5)).astype("<f4"),
+        "f64_be.npy": rng.standard_normal(6).astype(">f8"),
+        "i16_fortran.npy": np.asfortranarray(np.arange(12, dtype="<i2").reshape(3, 4)),
+        "bool_scalar.npy": np.bool_(True),
+        "c64_be_fortran.npy": np.asfortranarray((np.arange(6) + 1j).astype(">c8").reshape(2, 3)),
+        "empty.npy": np.zeros((0, 4), dtype="<u8"),
+    }
+    os.makedirs(os.path.join(HERE, "good"), exist_ok=True)
+    for name, arr in good.items():
+        np.save(os.path.join(HERE, "good", name), arr)
+    payload = struct.pack("<2f", 1.0, 2.0)
+    put("good", "mlx_unpadded.npy",
+        preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", pad=False) + payload)
+    put("good", "v2.npy", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 2) + payload)
+    put("good", "v3.npy", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 3) + payload)
+    put("good", "bf16_void.npy",
+        preamble("{'descr': '<V2', 'fortran_order': False, 'shape': (2,), }") + b"\x80\x3f\x00\x40")
+    put("good", "trailing_bytes.npy",
+        preamble("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }") + b"ab" + b"junk")
+
+    def d(descr, shape, fortran="False"):
+        return preamble("{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape))
+
+    bad = {
+        "empty_file.npy": b"",
+        "magic_only.npy": b"\x93NUMPY",
+        "bad_magic.npy": b"\x93NUMPZ\x01\x00" + b"\x00" * 60,
+        "version_9.npy": b"\x93NUMPY\x09\x00\x10\x00" + b" " * 16,
+        "header_len_past_end.npy": b"\x93NUMPY\x01\x00\xff\xff{'descr'",
+        "header_len_4g.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\xff{",
+        "truncated_payload.npy": d("'<f8'", "(100,)") + b"\x00" * 799,
+        "shape_overflow.npy": d("'<f8'", "(4294967296, 4294967296)"),
+        "bytes_overflow.npy": d("'<c16'", "(2305843009213693952,)"),
+        "negative_dim.npy": d("'<f4'", "(-1,)"),
+        "object_dtype.npy": d("'|O'", "(1,)") + b"\x00" * 8,
+        "unicode_dtype.npy": d("'<U4'", "(1,)") + b"\x00" * 16,
+        "structured.npy": d("[('a', '<f4')]", "(1,)") + b"\x00" * 4,
+        "missing_key.npy": preamble("{'descr': '<f4', 'shape': (1,), }") + b"\x00" * 4,
+        "extra_key.npy":
+            preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 0}") + b"\x00" * 4,
+        "duplicate_key.npy":
+            preamble("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}"),
+        "not_python.npy": preamble('{"descr": "<f4", "fortran_order": false, "shape": [1]}') + b"\x00" * 4,
+        "unterminated.npy": preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,"),
+        "too_many_dims.npy": d("'|u1'", "(" + "1, " * 65 + ")") + b"\x00",
+        "zip_named_npy.npy": b"PK\x03\x04" + b"\x00" * 40,
+    }
+    for name, data in bad.items():
+        put("bad", name, data)
+
+
+if __name__ == "__main__":
+    main()

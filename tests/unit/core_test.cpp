@@ -1,0 +1,186 @@
+// Core pieces: dtype table, checked arithmetic, byte cursor, error messages, mapped file, JSON.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/byte_cursor.hpp"
+#include "core/checked_math.hpp"
+#include "core/json_writer.hpp"
+#include "core/mapped_file.hpp"
+#include "tensorio/tensorio.hpp"
+#include "test_util.hpp"
+
+namespace tensorio {
+namespace {
+
+TEST(DType, TableIsConsistent) {
+  std::set<std::string_view> names;
+  for (const DTypeInfo& i : all_dtypes()) {
+    EXPECT_TRUE(names.insert(i.name).second) << "duplicate name " << i.name;
+    EXPECT_EQ(dtype_from_name(i.name), i.dtype);
+    EXPECT_GT(i.block_elements, 0u);
+    EXPECT_GT(i.block_bytes, 0u);
+    if (!i.safetensors.empty()) {
+      EXPECT_EQ(dtype_from_safetensors(i.safetensors), i.dtype);
+    }
+    if (i.ggml_type >= 0) {
+      EXPECT_EQ(dtype_from_ggml(i.ggml_type), i.dtype);
+    }
+  }
+  EXPECT_EQ(item_size(DType::float32), 4u);
+  EXPECT_EQ(item_size(DType::complex128), 16u);
+  EXPECT_EQ(item_size(DType::q4_0), 0u) << "packed types have no item size";
+  EXPECT_EQ(dtype_info(DType::bfloat16).numpy_descr, "<V2");
+}
+
+TEST(DType, SafetensorsHasAll22Codes) {
+  size_t n = 0;
+  for (const DTypeInfo& i : all_dtypes()) n += !i.safetensors.empty();
+  EXPECT_EQ(n, 22u);
+  EXPECT_FALSE(dtype_from_safetensors("F8_E4M3FN").has_value()) << "spelled F8_E4M3 in the format";
+}
+
+TEST(DType, RemovedGgmlTypesAreUnknown) {
+  for (int removed : {4, 5, 31, 32, 33, 36, 37, 38, 43, 1000, -1}) {
+    EXPECT_FALSE(dtype_from_ggml(removed).has_value()) << removed;
+  }
+  EXPECT_EQ(dtype_from_ggml(12), DType::q4_k);
+  EXPECT_EQ(dtype_from_ggml(30), DType::bfloat16);
+}
+
+TEST(DType, ByteSizeOfPackedTypes) {
+  EXPECT_EQ(byte_size(DType::float4_e2m1fn, 6), 3u);
+  EXPECT_FALSE(byte_size(DType::float4_e2m1fn, 5).has_value()) << "half a byte";
+  EXPECT_EQ(byte_size(DType::float6_e2m3fn, 8), 6u);
+  EXPECT_FALSE(byte_size(DType::float6_e2m3fn, 6).has_value());
+  EXPECT_EQ(byte_size(DType::q4_0, 64), 36u);
+  EXPECT_FALSE(byte_size(DType::q4_0, 33).has_value());
+  EXPECT_FALSE(byte_size(DType::float64, UINT64_MAX / 4).has_value()) << "overflow";
+}
+
+TEST(DType, ElementCountOverflow) {
+  std::vector<uint64_t> ok{1u << 20, 1u << 20};
+  EXPECT_EQ(element_count(ok), uint64_t{1} << 40);
+  std::vector<uint64_t> bad{uint64_t{1} << 32, uint64_t{1} << 32};
+  EXPECT_FALSE(element_count(bad).has_value());
+  EXPECT_EQ(element_count(std::vector<uint64_t>{}), 1u);
+  EXPECT_EQ(element_count(std::vector<uint64_t>{0, 5}), 0u);
+}
+
+TEST(CheckedMath, AddMulAlignFits) {
+  EXPECT_FALSE(checked_add(UINT64_MAX, 1).has_value());
+  EXPECT_EQ(checked_add(1, 2), 3u);
+  EXPECT_FALSE(checked_mul(uint64_t{1} << 33, uint64_t{1} << 31).has_value());
+  EXPECT_EQ(checked_align_up(33, 32), 64u);
+  EXPECT_EQ(checked_align_up(64, 32), 64u);
+  EXPECT_FALSE(checked_align_up(UINT64_MAX - 3, 32).has_value());
+  EXPECT_FALSE(checked_align_up(5, 24).has_value()) << "not a power of two";
+  EXPECT_TRUE(span_fits(10, 5, 15));
+  EXPECT_FALSE(span_fits(11, 5, 15));
+  EXPECT_FALSE(span_fits(UINT64_MAX, 2, 15)) << "no wrap-around";
+  EXPECT_FALSE(span_fits(2, UINT64_MAX, 15));
+}
+
+TEST(ByteCursor, ReadsLittleEndianAndStopsAtTheEnd) {
+  std::string bytes("\x01\x02\x03\x04\x05\x06\x07\x08\x09", 9);
+  std::string name = "f.bin";
+  ByteCursor c(test::as_bytes(bytes), name, 100);
+  EXPECT_EQ(c.read_le<uint32_t>("a"), 0x04030201u);
+  EXPECT_EQ(c.file_offset(), 104u);
+  EXPECT_EQ(c.remaining(), 5u);
+  try {
+    c.read_le<uint64_t>("the count");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::truncated);
+    EXPECT_EQ(e.offset(), 104u);
+    EXPECT_EQ(std::string(e.what()),
+              "f.bin: offset 104: the count: expected 8 bytes, found 5 before the end");
+  }
+  EXPECT_EQ(c.position(), 4u) << "a failed read does not move the cursor";
+  EXPECT_THROW(c.read_bytes(UINT64_MAX, "huge"), Error);
+  EXPECT_THROW(c.skip(6, "skip"), Error);
+  EXPECT_THROW(c.seek(10, "seek"), Error);
+  c.seek(9, "end");
+  EXPECT_EQ(c.remaining(), 0u);
+}
+
+TEST(Error, CodesHaveNamesAndMessages) {
+  for (int i = 1; i < static_cast<int>(ErrorCode::count_); ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    EXPECT_FALSE(error_code_name(code).empty()) << i;
+    EXPECT_NE(error_code_name(code), "ok") << i;
+    EXPECT_FALSE(error_code_message(code).empty()) << i;
+  }
+  Error e(ErrorCode::bad_shape, "x.npy", 42, "expected a, found b");
+  EXPECT_STREQ(e.what(), "x.npy: offset 42: expected a, found b");
+  Error no_off(ErrorCode::io_error, "x.npy", no_offset, "boom");
+  EXPECT_STREQ(no_off.what(), "x.npy: boom");
+}
+
+TEST(MappedFile, MapsWholeFileAndReportsMissing) {
+  test::TempDir dir;
+  test::write_file(dir / "a.bin", "hello");
+  auto f = detail::MappedFile::open((dir / "a.bin").string());
+  EXPECT_EQ(f->size(), 5u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f->bytes().data()), 5), "hello");
+  test::write_file(dir / "empty.bin", "");
+  EXPECT_EQ(detail::MappedFile::open((dir / "empty.bin").string())->size(), 0u);
+  try {
+    detail::MappedFile::open((dir / "missing.bin").string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::file_not_found);
+  }
+  try {
+    detail::MappedFile::open(dir.path().string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io_error);
+  }
+}
+
+TEST(MappedFile, DetectsTruncationAfterOpen) {
+  test::TempDir dir;
+  test::write_file(dir / "a.bin", std::string(8192, 'x'));
+  auto f = detail::MappedFile::open((dir / "a.bin").string());
+  EXPECT_NO_THROW(f->check_still_covers(8192));
+  std::filesystem::resize_file(dir / "a.bin", 100);
+  try {
+    f->check_still_covers(8192);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::file_changed);
+  }
+}
+
+TEST(JsonWriter, EscapesAndNests) {
+  detail::JsonWriter w;
+  w.begin_object();
+  w.key("a\"b\\c").value(std::string_view("line\nnext\x01\xff"));
+  w.key("n").begin_array().value(uint64_t{1}).value(int64_t{-2}).value(0.5).value(2.0).end_array();
+  w.key("e").begin_object().end_object();
+  w.key("t").value(true).key("z").null();
+  w.end_object();
+  EXPECT_EQ(w.str(),
+            "{\"a\\\"b\\\\c\":\"line\\nnext\\u0001\xEF\xBF\xBD\",\"n\":[1,-2,0.5,2.0],\"e\":{},"
+            "\"t\":true,\"z\":null}");
+}
+
+TEST(FormatFromPath, ByExtension) {
+  EXPECT_EQ(format_from_path("a/b.npy"), Format::npy);
+  EXPECT_EQ(format_from_path("b.NPZ"), Format::npz);
+  EXPECT_EQ(format_from_path("m.safetensors"), Format::safetensors);
+  EXPECT_EQ(format_from_path("model.safetensors.index.json"), Format::safetensors);
+  EXPECT_EQ(format_from_path("m.gguf"), Format::gguf);
+  try {
+    format_from_path("m.bin");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_format);
+    EXPECT_NE(std::string(e.what()).find(".bin"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tensorio

@@ -1,0 +1,255 @@
+// The npy header parser: valid variants NumPy and other writers produce, and malformed headers
+// that must fail with a specific error code (never a crash).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tensorio/npy.hpp"
+#include "test_util.hpp"
+
+namespace tensorio {
+namespace {
+
+using test::as_bytes;
+
+// Builds a preamble around `dict` with the given version, padding to 64 like NumPy.
+std::string preamble(const std::string& dict, int major = 1) {
+  std::string h = dict;
+  size_t prefix = major == 1 ? 10 : 12;
+  while ((prefix + h.size() + 1) % 64 != 0) h += ' ';
+  h += '\n';
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(major);
+  out += '\0';
+  size_t n = h.size();
+  for (size_t i = 0; i < (major == 1 ? 2u : 4u); ++i)
+    out += static_cast<char>((n >> (8 * i)) & 0xFF);
+  return out + h;
+}
+
+NpyHeader parse(const std::string& bytes, const Limits& limits = {}) {
+  return parse_npy_header(as_bytes(bytes), "test.npy", limits);
+}
+
+TEST(NpyHeader, ParsesWhatNumPyWrites) {
+  auto h = parse(preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }"));
+  EXPECT_EQ(h.dtype, DType::float32);
+  EXPECT_FALSE(h.big_endian);
+  EXPECT_FALSE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<uint64_t>{3, 4}));
+  EXPECT_EQ(h.num_elements, 12u);
+  EXPECT_EQ(h.payload_bytes, 48u);
+  EXPECT_EQ(h.data_offset % 64, 0u);
+}
+
+TEST(NpyHeader, AcceptsAnyKeyOrderAndSpacing) {
+  auto h = parse(preamble("{ 'shape' :(2,) ,'fortran_order':True,   'descr':'>i8'}"));
+  EXPECT_EQ(h.dtype, DType::int64);
+  EXPECT_TRUE(h.big_endian);
+  EXPECT_TRUE(h.fortran_order);
+  EXPECT_EQ(h.shape, (std::vector<uint64_t>{2}));
+}
+
+TEST(NpyHeader, AcceptsDoubleQuotesAndTrailingCommaInTuple) {
+  auto h = parse(preamble("{\"descr\": \"<u2\", \"fortran_order\": False, \"shape\": (5, 6,)}"));
+  EXPECT_EQ(h.dtype, DType::uint16);
+  EXPECT_EQ(h.shape, (std::vector<uint64_t>{5, 6}));
+}
+
+TEST(NpyHeader, ZeroDimensionalAndEmpty) {
+  auto h = parse(preamble("{'descr': '<f8', 'fortran_order': False, 'shape': (), }"));
+  EXPECT_TRUE(h.shape.empty());
+  EXPECT_EQ(h.num_elements, 1u);
+  EXPECT_EQ(h.payload_bytes, 8u);
+  auto e = parse(preamble("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 7), }"));
+  EXPECT_EQ(e.num_elements, 0u);
+  EXPECT_EQ(e.payload_bytes, 0u);
+}
+
+TEST(NpyHeader, Python2LongsAndUnicodePrefix) {
+  auto h = parse(preamble("{u'descr': u'<i4', u'fortran_order': False, u'shape': (3L, 4L), }"));
+  EXPECT_EQ(h.shape, (std::vector<uint64_t>{3, 4}));
+}
+
+TEST(NpyHeader, Versions2And3) {
+  auto v2 = parse(preamble("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", 2));
+  EXPECT_EQ(v2.major_version, 2);
+  EXPECT_EQ(v2.dtype, DType::float16);
+  auto v3 = parse(preamble("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 3));
+  EXPECT_EQ(v3.major_version, 3);
+  EXPECT_EQ(v3.dtype, DType::complex128);
+}
+
+TEST(NpyHeader, AllByteOrdersAndBfloat16) {
+  EXPECT_EQ(parse(preamble("{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }")).dtype,
+            DType::bool_);
+  EXPECT_EQ(parse(preamble("{'descr': '=i2', 'fortran_order': False, 'shape': (1,), }")).dtype,
+            DType::int16);
+  EXPECT_EQ(parse(preamble("{'descr': '<V2', 'fortran_order': False, 'shape': (1,), }")).dtype,
+            DType::bfloat16);
+  EXPECT_EQ(parse(preamble("{'descr': '|V2', 'fortran_order': False, 'shape': (1,), }")).dtype,
+            DType::bfloat16);
+  auto big_byte = parse(preamble("{'descr': '>u1', 'fortran_order': False, 'shape': (1,), }"));
+  EXPECT_FALSE(big_byte.big_endian) << "single bytes have no byte order";
+  auto big_c = parse(preamble("{'descr': '>c8', 'fortran_order': False, 'shape': (1,), }"));
+  EXPECT_TRUE(big_c.big_endian);
+}
+
+TEST(NpyHeader, UnpaddedHeaderLikeMlxWrites) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}\n";
+  std::string out = "\x93NUMPY\x01";
+  out += '\0';
+  out += static_cast<char>(dict.size());
+  out += '\0';
+  auto h = parse(out + dict);
+  EXPECT_EQ(h.data_offset, 10 + dict.size());
+}
+
+TEST(NpyHeader, SerializeMatchesNumPyLayout) {
+  std::vector<uint64_t> shape{3, 4};
+  std::string h = serialize_npy_header(DType::float32, shape);
+  EXPECT_EQ(h.size() % 64, 0u);
+  // The dict, then 21 - len("3") growth spaces, then padding to 64 and '\n' (as numpy.save).
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
+  EXPECT_EQ(h.substr(10, dict.size() + 20), dict + std::string(20, ' '));
+  EXPECT_EQ(h.back(), '\n');
+  auto back = parse(h);
+  EXPECT_EQ(back.shape, shape);
+  std::vector<uint64_t> one{7};
+  EXPECT_NE(serialize_npy_header(DType::bfloat16, one).find("'<V2'"), std::string::npos);
+  EXPECT_NE(serialize_npy_header(DType::bfloat16, one).find("(7,)"), std::string::npos);
+  EXPECT_THROW(serialize_npy_header(DType::q4_0, one), Error);
+}
+
+struct BadCase {
+  const char* name;
+  std::string bytes;
+  ErrorCode code;
+};
+
+std::string dict_with(const std::string& descr, const std::string& fortran,
+                      const std::string& shape) {
+  return preamble("{'descr': " + descr + ", 'fortran_order': " + fortran + ", 'shape': " + shape +
+                  ", }");
+}
+
+std::vector<BadCase> bad_cases() {
+  std::string good = dict_with("'<f4'", "False", "(2,)");
+  std::string v4 = good;
+  v4[6] = 4;
+  std::string minor = good;
+  minor[7] = 1;
+  std::string huge_len = "\x93NUMPY\x02";
+  huge_len += std::string("\0\xff\xff\xff\x7f", 5);
+  return {
+      {"empty", "", ErrorCode::truncated},
+      {"short_magic", "\x93NUM", ErrorCode::truncated},
+      {"wrong_magic", "\x93NUMPX\x01\x00\x00\x00", ErrorCode::bad_magic},
+      {"zip_magic", "PK\x03\x04" + std::string(20, '\0'), ErrorCode::bad_magic},
+      {"version_4", v4, ErrorCode::unsupported_version},
+      {"minor_1", minor, ErrorCode::unsupported_version},
+      {"no_length", std::string("\x93NUMPY\x01\x00", 8), ErrorCode::truncated},
+      {"length_past_end", good.substr(0, 40), ErrorCode::truncated},
+      {"length_over_cap", huge_len, ErrorCode::header_too_large},
+      {"not_a_dict", preamble("['descr', '<f4']"), ErrorCode::bad_header},
+      {"unterminated_dict", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)"),
+       ErrorCode::bad_header},
+      {"missing_shape", preamble("{'descr': '<f4', 'fortran_order': False}"),
+       ErrorCode::bad_header},
+      {"missing_descr", preamble("{'fortran_order': False, 'shape': (2,)}"), ErrorCode::bad_header},
+      {"extra_key", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}"),
+       ErrorCode::bad_header},
+      {"duplicate_key",
+       preamble("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}"),
+       ErrorCode::bad_header},
+      {"misspelled_key", preamble("{'descr': '<f4', 'fortran_order': False, 'shap': (2,)}"),
+       ErrorCode::bad_header},
+      {"unquoted_key", preamble("{descr: '<f4', 'fortran_order': False, 'shape': (2,)}"),
+       ErrorCode::bad_header},
+      {"fortran_lowercase", dict_with("'<f4'", "false", "(2,)"), ErrorCode::bad_header},
+      {"fortran_int", dict_with("'<f4'", "0", "(2,)"), ErrorCode::bad_header},
+      {"shape_list", dict_with("'<f4'", "False", "[2]"), ErrorCode::bad_shape},
+      {"shape_int", dict_with("'<f4'", "False", "2"), ErrorCode::bad_header},
+      {"shape_paren_int", dict_with("'<f4'", "False", "(2)"), ErrorCode::bad_shape},
+      {"shape_negative", dict_with("'<f4'", "False", "(-1,)"), ErrorCode::bad_shape},
+      {"shape_float", dict_with("'<f4'", "False", "(2.5,)"), ErrorCode::bad_shape},
+      {"shape_leading_zero", dict_with("'<f4'", "False", "(02,)"), ErrorCode::bad_shape},
+      {"shape_too_big_int", dict_with("'<f4'", "False", "(99999999999999999999999,)"),
+       ErrorCode::size_overflow},
+      {"shape_product_overflow", dict_with("'<f8'", "False", "(4294967296, 4294967296)"),
+       ErrorCode::size_overflow},
+      {"bytes_overflow", dict_with("'<f8'", "False", "(4611686018427387904,)"),
+       ErrorCode::size_overflow},
+      {"object_dtype", dict_with("'|O'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"string_dtype", dict_with("'<U3'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"bytes_dtype", dict_with("'|S5'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"datetime_dtype", dict_with("'<M8[ns]'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"void_dtype", dict_with("'|V8'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"long_double", dict_with("'<f16'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"structured", dict_with("[('a', '<f4')]", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"bad_byte_order", dict_with("'!f4'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"descr_too_short", dict_with("'f'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"escape_in_string", dict_with("'<f\\x34'", "False", "(2,)"), ErrorCode::bad_header},
+      {"garbage_after_dict", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} x"),
+       ErrorCode::bad_header},
+      {"missing_comma", preamble("{'descr': '<f4' 'fortran_order': False, 'shape': (2,)}"),
+       ErrorCode::bad_header},
+  };
+}
+
+class NpyHeaderMalformed : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(NpyHeaderMalformed, FailsWithSpecificError) {
+  const BadCase& c = GetParam();
+  try {
+    parse(c.bytes);
+    FAIL() << c.name << ": expected an Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), c.code) << c.name << ": " << e.what();
+    EXPECT_EQ(e.file(), "test.npy");
+    EXPECT_NE(std::string(e.what()).find("test.npy"), std::string::npos);
+    EXPECT_NE(e.offset(), no_offset) << c.name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, NpyHeaderMalformed, ::testing::ValuesIn(bad_cases()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(NpyHeader, DimensionLimitIsConfigurable) {
+  Limits limits;
+  limits.max_dims = 2;
+  EXPECT_NO_THROW(parse(dict_with("'<f4'", "False", "(1, 2)"), limits));
+  try {
+    parse(dict_with("'<f4'", "False", "(1, 2, 3)"), limits);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::limit_exceeded);
+  }
+}
+
+TEST(NpyHeader, HeaderCapIsConfigurable) {
+  Limits limits;
+  limits.max_header_bytes = 32;
+  try {
+    parse(dict_with("'<f4'", "False", "(1, 2)"), limits);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::header_too_large);
+    EXPECT_NE(std::string(e.what()).find("at most 32"), std::string::npos) << e.what();
+  }
+}
+
+TEST(NpyHeader, ErrorMessageNamesOffsetExpectedAndFound) {
+  try {
+    parse(preamble("{'descr': '<f4', 'fortran_order': False, 'shap': (2,)}"));
+    FAIL();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("expected"), std::string::npos) << m;
+    EXPECT_NE(m.find("'shap'"), std::string::npos) << m;
+    EXPECT_GT(e.offset(), 10u);
+  }
+}
+
+}  // namespace
+}  // namespace tensorio
