@@ -45,6 +45,10 @@ Format format_from_path(const std::filesystem::path& path);
 // the magic bytes; a mismatch is Error(bad_magic) naming both.
 Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
 
+// The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
+// extension (MLX behaviour).
+std::filesystem::path save_target_path(const std::filesystem::path& path);
+
 // Saves `tensors` in the format of `path`'s extension. A path without an extension gets ".npy"
 // (MLX behaviour: save("a", x) writes a.npy). Returns the path written. Throws
 // Error(unrepresentable) when the format cannot hold the tensors (several tensors into .npy,

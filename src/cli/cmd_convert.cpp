@@ -54,7 +54,8 @@ int run_convert(const std::vector<std::string>& argv) {
     dequantize_to = *dt;
   }
 
-  const std::string& out_path = args.positionals()[1];
+  // MLX behaviour: a target without an extension is saved as .npy (save() appends it too).
+  const std::string out_path = save_target_path(args.positionals()[1]).string();
   Archive in = load(args.positionals()[0]);
   opts.metadata = in.string_metadata();
   // Quantized blocks only mean something to gguf readers: anywhere else they need --dequantize.

@@ -79,10 +79,15 @@ Archive load(const std::filesystem::path& path, const OpenOptions& options) {
               "expected a format this build reads, found " + path.extension().string());
 }
 
-std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
-                           const SaveOptions& options) {
+std::filesystem::path save_target_path(const std::filesystem::path& path) {
   std::filesystem::path target = path;
   if (!target.has_extension()) target += ".npy";
+  return target;
+}
+
+std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+                           const SaveOptions& options) {
+  std::filesystem::path target = save_target_path(path);
   Format format = format_from_path(target);
   switch (format) {
     case Format::npy:
