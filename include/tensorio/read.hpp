@@ -41,8 +41,9 @@ namespace tensorio {
 
 // How read_into() moves bytes from the file into the destination.
 enum class ReadPath : uint8_t {
-  automatic,  // per block: from the page cache when the block is cached there (one copy, no
-              // waiting), otherwise O_DIRECT (or buffered pread where O_DIRECT is refused)
+  automatic,  // per block: when the block is in the page cache, mapped in bulk and copied with
+              // memcpy (memory speed); otherwise what is cached without waiting, and the rest
+              // with O_DIRECT (or buffered pread where O_DIRECT is refused)
   mmap,       // memcpy out of the mapping (page faults on a cold file)
   pread,      // buffered pread() through the page cache
   direct,     // O_DIRECT into aligned buffers; buffered pread where the filesystem refuses it
@@ -65,7 +66,7 @@ struct ReadOptions {
 
 // What a read did: bytes by the path that delivered them.
 struct ReadStats {
-  uint64_t cached_bytes = 0;       // copied from the page cache (automatic path, pread path)
+  uint64_t cached_bytes = 0;       // found in the page cache (automatic path), or read by pread
   uint64_t direct_bytes = 0;       // read with O_DIRECT
   uint64_t mapped_bytes = 0;       // copied out of the mapping
   uint64_t transformed_bytes = 0;  // copied from a materialized transform

@@ -133,7 +133,7 @@ double read_bps(const std::vector<std::string>& paths, std::span<std::byte> buff
 }
 
 double write_bps(const std::filesystem::path& dir, uint64_t bytes,
-                 std::span<const std::byte> buffer) {
+                 std::span<const std::byte> buffer, size_t chunk) {
   std::string path = (dir / "plain-write.bin").string();
   Stopwatch t;
   {
@@ -143,8 +143,10 @@ double write_bps(const std::filesystem::path& dir, uint64_t bytes,
                   std::string("expected to create a file, found: ") + std::strerror(errno));
     }
     for (uint64_t done = 0; done < bytes;) {
-      size_t take = static_cast<size_t>(std::min<uint64_t>(buffer.size(), bytes - done));
-      ssize_t n = ::write(f.fd, buffer.data(), take);
+      size_t at = static_cast<size_t>(done % buffer.size());
+      size_t take = std::min({chunk, buffer.size() - at,
+                              static_cast<size_t>(std::min<uint64_t>(bytes - done, SIZE_MAX))});
+      ssize_t n = ::write(f.fd, buffer.data() + at, take);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         int err = errno;
@@ -157,6 +159,11 @@ double write_bps(const std::filesystem::path& dir, uint64_t bytes,
   double seconds = t.seconds();
   ::unlink(path.c_str());
   return static_cast<double>(bytes) / seconds;
+}
+
+void flush_filesystem(const std::filesystem::path& dir) {
+  Fd f(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (f.fd >= 0) (void)::syncfs(f.fd);
 }
 
 }  // namespace tensorio::cli::bench

@@ -37,6 +37,7 @@ struct Settings {
   bool json = false;
   bool cold = false;
   bool save = true;
+  std::string save_dir;  // empty: beside each file
   unsigned runs = 5;
   ReadOptions read;
 };
@@ -66,8 +67,9 @@ struct FileResult {
   uint64_t bytes = 0;  // payload bytes presented by the views
   uint64_t file_bytes = 0;
   size_t tensors = 0;
-  Series open_us, touch, read_into, save, saved_bytes;
-  Series sum, memcpy_, read, write;  // limits, bytes/s
+  Series open_us, touch, read_into, save;  // bytes/s (open: microseconds)
+  Series sum, memcpy_, read, write;        // limits, bytes/s
+  Series touch_x, read_into_x, save_x;     // per-run ratios to the limit
   ReadStats last_read;
   std::string drop_method;
   double resident_after_drop = 0;
@@ -95,9 +97,10 @@ class ProgressBar {
   bool tty_;
 };
 
-std::string temp_dir_near(const std::string& arg) {
-  // Saves go beside the file (same filesystem, as a real save would), else to the temp dir.
-  fs::path parent = fs::absolute(arg).parent_path();
+std::string scratch_dir_for(const std::string& arg, const std::string& save_dir) {
+  // Saves go beside the file (same filesystem, as a real save would) unless told otherwise,
+  // else to the temp dir.
+  fs::path parent = save_dir.empty() ? fs::absolute(arg).parent_path() : fs::path(save_dir);
   for (const fs::path& base : {parent, fs::temp_directory_path()}) {
     std::string tmpl = (base / ".tensorio-bench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) != nullptr) return tmpl;
@@ -125,7 +128,7 @@ class Runner {
     read_buf_.resize(kReadBuffer);
     first = Archive(nullptr);
     if (!s_.cold) (void)bench::read_bps(files_, read_buf_);  // start warm
-    scratch_ = temp_dir_near(arg_);
+    scratch_ = scratch_dir_for(arg_, s_.save_dir);
     try {
       for (unsigned i = 0; i < s_.runs; ++i) one_run(i);
     } catch (...) {
@@ -147,6 +150,8 @@ class Runner {
     bar_.step(fs::path(arg_).filename().string() + " run " + std::to_string(run + 1) + ": " + what);
   }
 
+  // Each figure is measured right after the limit it is compared with, and the ratio is taken
+  // per run: on a busy machine the load drifts, and adjacent measurements drift together.
   void one_run(unsigned run) {
     double bytes = static_cast<double>(r_.bytes);
     label(run, "open");
@@ -166,6 +171,11 @@ class Runner {
       r_.open_us.add(t.seconds() * 1e6 / n);
     }
 
+    label(run, "limits");
+    maybe_drop();
+    r_.read.add(bench::read_bps(files_, read_buf_));
+    r_.sum.add(bench::sum_bps(limit_buf_, r_.bytes));
+
     label(run, "first touch");
     maybe_drop();
     {
@@ -176,8 +186,11 @@ class Runner {
       r_.touch.add(bytes / t.seconds());
       sink_ += acc;
     }
+    r_.touch_x.add(r_.touch.values.back() /
+                   (s_.cold ? r_.read.values.back() : r_.sum.values.back()));
 
     label(run, "read_into");
+    r_.memcpy_.add(bench::memcpy_bps(limit_buf_, arena_));
     maybe_drop();
     Archive a = bench::open_target(arg_);
     {
@@ -191,25 +204,38 @@ class Runner {
       r_.last_read = read_all(a, dsts, s_.read);
       r_.read_into.add(bytes / t.seconds());
     }
-
-    label(run, "limits");
-    maybe_drop();
-    r_.read.add(bench::read_bps(files_, read_buf_));
-    r_.sum.add(bench::sum_bps(limit_buf_, r_.bytes));
-    r_.memcpy_.add(bench::memcpy_bps(limit_buf_, arena_));
+    r_.read_into_x.add(r_.read_into.values.back() /
+                       (s_.cold ? r_.read.values.back() : r_.memcpy_.values.back()));
 
     if (!s_.save) return;
     label(run, "save");
     for (const TensorView& v : a.tensors()) sink_ += v.data().size();  // sources resident
-    Stopwatch t;
-    uint64_t written = bench::save_like(arg_, a, scratch_);
-    double seconds = t.seconds();
-    for (const auto& e : fs::directory_iterator(scratch_)) fs::remove(e.path());
-    r_.save.add(static_cast<double>(written) / seconds);
-    r_.saved_bytes.add(static_cast<double>(written));
-    label(run, "plain write()");
-    std::span<const std::byte> chunk(limit_buf_.data(), std::min(limit_buf_.size(), kWriteChunk));
-    r_.write.add(bench::write_bps(scratch_, written, chunk));
+    // Both writes start with no dirty pages on the filesystem, so neither inherits the
+    // other's writeback (the kernel throttles writers by the dirty bytes outstanding), and
+    // they take turns going first, so neither always follows the other's unlink.
+    auto timed_save = [&] {
+      bench::flush_filesystem(scratch_);
+      Stopwatch t;
+      uint64_t written = bench::save_like(arg_, a, scratch_);
+      double seconds = t.seconds();
+      for (const auto& e : fs::directory_iterator(scratch_)) fs::remove(e.path());
+      r_.save.add(static_cast<double>(written) / seconds);
+      return written;
+    };
+    auto timed_write = [&](uint64_t bytes) {
+      label(run, "plain write()");
+      bench::flush_filesystem(scratch_);
+      r_.write.add(bench::write_bps(scratch_, bytes, limit_buf_, kWriteChunk));
+    };
+    if (run % 2 == 0 || saved_bytes_ == 0) {
+      saved_bytes_ = timed_save();
+      timed_write(saved_bytes_);
+    } else {
+      timed_write(saved_bytes_);
+      label(run, "save");
+      saved_bytes_ = timed_save();
+    }
+    r_.save_x.add(r_.save.values.back() / r_.write.values.back());
   }
 
   const Settings& s_;
@@ -219,6 +245,7 @@ class Runner {
   std::vector<std::string> files_;
   std::vector<std::byte> arena_, limit_buf_, read_buf_;
   std::string scratch_;
+  uint64_t saved_bytes_ = 0;  // what the last save wrote: the size of the plain write()
   uint64_t sink_ = 0;
 };
 
@@ -228,11 +255,9 @@ std::string gbps(double bps) {
   return buf;
 }
 
-void print_rate(const char* what, const Series& s, const char* limit_name, double limit) {
-  std::printf("  %-12s %10s  (%.2f..%.2f)", what, gbps(s.median()).c_str(), s.min() / 1e9,
-              s.max() / 1e9);
-  if (limit > 0) std::printf("  %.2fx %s", s.median() / limit, limit_name);
-  std::printf("\n");
+void print_rate(const char* what, const Series& s, const Series& ratio, const char* limit_name) {
+  std::printf("  %-12s %10s  (%.2f..%.2f)  %.2fx %s (%.2f..%.2f)\n", what, gbps(s.median()).c_str(),
+              s.min() / 1e9, s.max() / 1e9, ratio.median(), limit_name, ratio.min(), ratio.max());
 }
 
 void print_text(const FileResult& r, const Settings& s) {
@@ -246,20 +271,15 @@ void print_text(const FileResult& r, const Settings& s) {
   std::printf("  %-12s %7.1f us  (%.1f..%.1f)\n", "open", r.open_us.median(), r.open_us.min(),
               r.open_us.max());
   // Warm, the bound is memory; cold, it is the storage (plain read() of the same cold file).
-  if (s.cold) {
-    print_rate("first touch", r.touch, "plain read()", r.read.median());
-    print_rate("read_into", r.read_into, "plain read()", r.read.median());
-  } else {
-    print_rate("first touch", r.touch, "in-memory sum", r.sum.median());
-    print_rate("read_into", r.read_into, "memcpy", r.memcpy_.median());
-  }
+  print_rate("first touch", r.touch, r.touch_x, s.cold ? "plain read()" : "in-memory sum");
+  print_rate("read_into", r.read_into, r.read_into_x, s.cold ? "plain read()" : "memcpy");
   const ReadStats& rs = r.last_read;
   double t = std::max<double>(1, static_cast<double>(rs.total()));
   std::printf("  %-12s cached %.0f%%, O_DIRECT %.0f%%, mapped %.0f%%, transformed %.0f%%%s\n",
               "read path", 100 * rs.cached_bytes / t, 100 * rs.direct_bytes / t,
               100 * rs.mapped_bytes / t, 100 * rs.transformed_bytes / t,
               rs.direct_refused ? " (O_DIRECT refused by the filesystem)" : "");
-  if (s.save) print_rate("save", r.save, "plain write()", r.write.median());
+  if (s.save) print_rate("save", r.save, r.save_x, "plain write()");
   std::printf("  %-12s sum %s, memcpy %s, read() %s", "limits", gbps(r.sum.median()).c_str(),
               gbps(r.memcpy_.median()).c_str(), gbps(r.read.median()).c_str());
   if (s.save) std::printf(", write() %s", gbps(r.write.median()).c_str());
@@ -317,8 +337,9 @@ const Command kBench{
     "  every tensor into one buffer; save in the same format; and, in the same run, this\n"
     "  machine's limits: summing an in-memory buffer of the same size, memcpy into the same\n"
     "  buffer, plain sequential read() of the file (8 MiB buffer) and plain write() of as many\n"
-    "  bytes as the save wrote. Prints medians with min..max and each figure's ratio to its\n"
-    "  limit. A progress bar goes to stderr when it is a terminal.\n"
+    "  bytes as the save wrote. Prints medians with min..max, and each figure's ratio to the\n"
+    "  limit measured just before it (median of the per-run ratios; cold runs compare with the\n"
+    "  cold read()). A progress bar goes to stderr when it is a terminal.\n"
     "  --json         print one object: {\"limits\": {\"sum_gbps\", \"read_gbps\", "
     "\"write_gbps\"},\n"
     "                 \"files\": [{\"path\", \"format\", \"bytes\", \"tensors\", \"open_us\",\n"
@@ -328,11 +349,14 @@ const Command kBench{
     "  --threads N    read_into threads (default max(4, cores))\n"
     "  --path P       read_into path: auto (default), mmap, pread or direct\n"
     "  --runs N       runs per file (default 5)\n"
-    "  --no-save      skip the save and plain write() measurements\n",
+    "  --no-save      skip the save and plain write() measurements\n"
+    "  --save-dir DIR save (and plain write()) into DIR instead of beside each file, e.g.\n"
+    "                 /dev/shm to time the code rather than the disk\n",
     run_bench};
 
 int run_bench(const std::vector<std::string>& argv) {
-  Args args(argv, {"--json", "--cold", "--no-save"}, {"--threads", "--path", "--runs"});
+  Args args(argv, {"--json", "--cold", "--no-save"},
+            {"--threads", "--path", "--runs", "--save-dir"});
   if (args.help()) {
     std::fputs(kBench.usage.data(), stdout);
     return 0;
@@ -348,6 +372,7 @@ int run_bench(const std::vector<std::string>& argv) {
   if (threads > 1024) throw UsageError("--threads expects 0..1024");
   s.read.threads = static_cast<unsigned>(threads);
   if (auto p = args.value("--path")) s.read.path = parse_path(*p);
+  if (auto d = args.value("--save-dir")) s.save_dir = *d;
 
   std::vector<FileResult> results(args.positionals().size());
   ProgressBar bar(results.size() * s.runs * (s.save ? 6 : 4));

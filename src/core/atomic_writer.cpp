@@ -33,6 +33,7 @@ int injected_fault(size_t bytes) {
 }
 
 constexpr std::string_view kTempMarker = ".tensorio-tmp-";
+constexpr size_t kMaxWriteCall = size_t{64} << 20;
 
 std::string temp_prefix(const std::filesystem::path& target) {
   return "." + target.filename().string() + std::string(kTempMarker);
@@ -111,8 +112,10 @@ void AtomicWriter::fail(const char* what, int err) {
 void AtomicWriter::write_fully(const std::byte* data, size_t size) {
   while (size > 0) {
     // Cap each call so that an injected fault lands on a predictable boundary and huge spans
-    // never hit the kernel's 2 GiB per-call limit.
-    size_t chunk = std::min<size_t>(size, size_t{1} << 30);
+    // never hit the kernel's 2 GiB per-call limit. 64 MiB calls also measured faster than
+    // 1 GiB ones into ext4 (the dirty-page throttling paces smaller writes more smoothly), at
+    // a system call per 64 MiB, which costs nothing.
+    size_t chunk = std::min<size_t>(size, kMaxWriteCall);
     if (int err = injected_fault(chunk)) fail("write", err);
     ssize_t n = ::write(fd_, data, chunk);
     if (n < 0) {

@@ -1,6 +1,7 @@
 #include "core/file_reader.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -8,8 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/checked_math.hpp"
+#include "core/stream_copy.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::detail {
@@ -118,7 +121,7 @@ bool FileReader::read_direct(uint64_t offset, std::span<std::byte> dst, size_t b
     uint64_t from = std::max(pos, offset);
     uint64_t to = std::min(got_end, end);
     if (to > from) {
-      std::memcpy(dst.data() + (from - offset), bounce.data() + (from - pos), to - from);
+      stream_copy(dst.data() + (from - offset), bounce.data() + (from - pos), to - from);
     }
     if (got_end >= end) break;
     // A short read that is not a whole number of blocks is the end of the file.
@@ -128,9 +131,20 @@ bool FileReader::read_direct(uint64_t offset, std::span<std::byte> dst, size_t b
   return true;
 }
 
+bool FileReader::cached(uint64_t offset, size_t len) const {
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto start = reinterpret_cast<uintptr_t>(file_->bytes().data() + offset);
+  uintptr_t begin = start & ~(page - 1);
+  size_t span = static_cast<size_t>(start + len - begin);
+  thread_local std::vector<unsigned char> pages;
+  pages.resize((span + page - 1) / page);
+  if (::mincore(reinterpret_cast<void*>(begin), span, pages.data()) != 0) return false;
+  return std::all_of(pages.begin(), pages.end(), [](unsigned char c) { return (c & 1) != 0; });
+}
+
 void FileReader::read_mapped(uint64_t offset, std::span<std::byte> dst) {
   file_->check_still_covers(offset + dst.size());
-  std::memcpy(dst.data(), file_->bytes().data() + offset, dst.size());
+  stream_copy(dst.data(), file_->bytes().data() + offset, dst.size());
 }
 
 void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, size_t block_bytes,
@@ -146,6 +160,13 @@ void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, 
       stats.cached_bytes += dst.size();
       return;
     case ReadPath::automatic: {
+      if (!file_->bytes().empty() && cached(offset, dst.size())) {
+        // Map in bulk (throws file_changed if the file shrank), then copy at memory speed.
+        file_->populate(file_->bytes().subspan(offset, dst.size()));
+        stream_copy(dst.data(), file_->bytes().data() + offset, dst.size());
+        stats.cached_bytes += dst.size();
+        return;
+      }
       size_t cached = read_cached_prefix(offset, dst);
       stats.cached_bytes += cached;
       offset += cached;

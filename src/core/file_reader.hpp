@@ -1,5 +1,13 @@
 // FileReader — copies byte ranges of one opened file into memory, by a chosen ReadPath.
 //
+// The automatic path asks, per block, whether the bytes are in the page cache (mincore over the
+// mapping): cached blocks are mapped in bulk (MADV_POPULATE_READ) and copied with memcpy, which
+// runs at memory speed where the kernel's own copy in pread() does not (on the reference VM
+// pread() from the page cache reaches about half of memcpy); other blocks take what the page
+// cache has without waiting (preadv2 RWF_NOWAIT) and read the rest with O_DIRECT. mincore only
+// reports the page cache for files the process owns or may write; for others it reports
+// "not cached" and the RWF_NOWAIT copy still finds the cached bytes.
+//
 // Shared by the threads of one read: read() is thread-safe. Buffered reads use the mapping's
 // own descriptor with pread() (positional, so threads never share a file position). O_DIRECT
 // needs a second descriptor with that flag; it is opened lazily by reopening
@@ -48,6 +56,8 @@ class FileReader {
   bool read_direct(uint64_t offset, std::span<std::byte> dst, size_t block_bytes,
                    AlignedBuffer& bounce);
   void read_mapped(uint64_t offset, std::span<std::byte> dst);
+  // True when every page of file bytes [offset, offset + len) is in the page cache.
+  bool cached(uint64_t offset, size_t len) const;
   [[noreturn]] void fail_short(uint64_t offset, uint64_t wanted_end);
   [[noreturn]] void fail_errno(const char* what, uint64_t offset, int err);
 
