@@ -5,6 +5,7 @@
 #include "core/save_checks.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/npy.hpp"
+#include "tensorio/npz.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio {
@@ -71,7 +72,7 @@ Format format_from_path(const std::filesystem::path& path) {
 Archive load(const std::filesystem::path& path, const OpenOptions& options) {
   switch (format_from_path(path)) {
     case Format::npy: return open_npy(path, options);
-    case Format::npz:
+    case Format::npz: return open_npz(path, options);
     case Format::safetensors:
     case Format::gguf: break;
   }
@@ -98,7 +99,7 @@ std::filesystem::path save(const std::filesystem::path& path, std::span<const Te
       }
       save_npy(target, tensors[0], options);
       return target;
-    case Format::npz:
+    case Format::npz: save_npz(target, tensors, options); return target;
     case Format::safetensors:
     case Format::gguf: break;
   }

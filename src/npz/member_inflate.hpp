@@ -1,0 +1,35 @@
+// Inflating deflated zip members: the whole member with libdeflate (fast, whole-buffer, into an
+// exactly sized buffer) and a bounded prefix with zlib's streaming inflate (libdeflate leaves
+// the output undefined when it stops early, so it cannot decode "just the first bytes").
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tensorio::npz {
+
+// Where a member is, for error messages.
+struct MemberRef {
+  const std::string* path = nullptr;  // the archive
+  const std::string* name = nullptr;  // the member
+  uint64_t data_offset = 0;           // absolute offset of its compressed bytes
+};
+
+// Inflates the raw DEFLATE stream `compressed` into `out`, which must be exactly the declared
+// uncompressed size. Throws Error(bad_compressed_data) when the stream is corrupt, ends before
+// filling `out`, or would expand past it (a zip bomb: never more than out.size() is written).
+void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> out,
+                   const MemberRef& member);
+
+// Inflates at most `limit` bytes from the start of `compressed` (fewer if the stream ends).
+// Costs O(limit) work, whatever the member's size. Throws Error(bad_compressed_data) on a
+// corrupt stream.
+std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
+                                      const MemberRef& member);
+
+// CRC-32 (ISO-HDLC, as zip uses it) of `bytes`, continuing from `crc` (0 to start).
+uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc = 0) noexcept;
+
+}  // namespace tensorio::npz

@@ -1,0 +1,184 @@
+// Opening a .npz: the zip index, then one tensor per member (npy header decoded now, payload
+// left in place or left compressed until first access).
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "core/archive_state.hpp"
+#include "core/checked_math.hpp"
+#include "core/endian.hpp"
+#include "core/mapped_file.hpp"
+#include "npy/npy_payload.hpp"
+#include "npz/member_inflate.hpp"
+#include "npz/member_payload.hpp"
+#include "npz/npz_extension.hpp"
+#include "tensorio/npz.hpp"
+#include "zip/zip_format.hpp"
+#include "zip/zip_index.hpp"
+
+namespace tensorio {
+
+namespace {
+
+constexpr std::string_view kNpySuffix = ".npy";
+constexpr uint64_t kPrefixBytes = 4096;  // holds any header NumPy writes for a simple dtype
+constexpr size_t kMagicLen = 6;
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool has_npy_magic(std::span<const std::byte> b) {
+  static constexpr unsigned char kMagic[kMagicLen] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  return b.size() >= kMagicLen &&
+         std::equal(kMagic, kMagic + kMagicLen, b.begin(), [](unsigned char a, std::byte c) {
+           return a == static_cast<unsigned char>(c);
+         });
+}
+
+// Bytes magic + version + length field + dict that the npy preamble at the start of `prefix`
+// declares, or nullopt when the prefix is too short to tell.
+std::optional<uint64_t> declared_preamble_size(std::span<const std::byte> prefix) {
+  if (prefix.size() < 12) return std::nullopt;
+  auto major = static_cast<uint8_t>(prefix[6]);
+  if (major == 1) return 10 + uint64_t{load_le<uint16_t>(prefix.data() + 8)};
+  return 12 + uint64_t{load_le<uint32_t>(prefix.data() + 8)};
+}
+
+// The first bytes of a member: the mapping itself for a stored member; for a deflated one a
+// bounded prefix, grown once to the npy header's declared length when that is longer (capped by
+// the header limit and the member's size), so opening never inflates a payload.
+std::span<const std::byte> member_head(const npz::MemberSource& src, const Limits& limits,
+                                       std::vector<std::byte>& storage) {
+  if (!src.deflated) return src.data;
+  npz::MemberRef ref{&src.path, &src.name, src.data_offset};
+  storage = npz::inflate_prefix(src.data, std::min(src.size, kPrefixBytes), ref);
+  if (auto need = declared_preamble_size(storage); need && has_npy_magic(storage) &&
+                                                   *need > storage.size() && *need <= src.size &&
+                                                   *need <= limits.max_header_bytes + 12) {
+    storage = npz::inflate_prefix(src.data, *need, ref);
+  }
+  return storage;
+}
+
+struct Builder {
+  const std::string& path;
+  const OpenOptions& options;
+  std::shared_ptr<const detail::MappedFile> file;
+  detail::ArchiveState& state;
+
+  void add_member(const zip::ZipMember& m, std::vector<npz::MemberInfo>& infos) {
+    const zip::CentralEntry& e = m.entry;
+    npz::MemberSource src;
+    src.path = path;
+    src.name = e.name;
+    src.data = file->bytes().subspan(m.layout.data_offset, e.compressed_size);
+    src.data_offset = m.layout.data_offset;
+    src.size = e.uncompressed_size;
+    src.crc32 = e.crc32;
+    src.deflated = e.method == zip::kMethodDeflated;
+    infos.push_back({src, e.method, e.compressed_size});
+
+    if (ends_with(e.name, "/") && e.uncompressed_size == 0) {
+      state.notes.push_back("member '" + e.name + "' is a directory entry (skipped)");
+      return;
+    }
+    std::vector<std::byte> storage;
+    auto head = member_head(src, options.limits, storage);
+    bool named_npy = ends_with(e.name, kNpySuffix);
+    if (named_npy || has_npy_magic(head)) {
+      std::string tensor = named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
+      add_npy(std::move(src), head, std::move(tensor));
+    } else {
+      state.notes.push_back("member '" + e.name + "' is not an .npy array; exposed as a " +
+                            "uint8 tensor of its " + std::to_string(e.uncompressed_size) +
+                            " bytes");
+      add_raw(std::move(src));
+    }
+  }
+
+  void add_npy(npz::MemberSource src, std::span<const std::byte> head, std::string tensor) {
+    // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
+    // the inflated member (the file name says so).
+    std::string where = src.deflated ? path + ": member '" + src.name + "' (inflated)"
+                                     : path + ": member '" + src.name + "'";
+    NpyHeader h = parse_npy_header(head, where, options.limits, src.deflated ? 0 : src.data_offset);
+    if (!span_fits(h.data_offset, h.payload_bytes, src.size)) {
+      throw Error(ErrorCode::truncated, path, src.data_offset,
+                  "member '" + src.name + "': expected " + std::to_string(h.payload_bytes) +
+                      " bytes of array data after its " + std::to_string(h.data_offset) +
+                      "-byte npy header, found a member of " + std::to_string(src.size) + " bytes");
+    }
+    uint64_t trailing = src.size - h.data_offset - h.payload_bytes;
+    if (trailing > 0) {
+      state.notes.push_back("member '" + src.name + "': " + std::to_string(trailing) +
+                            " trailing bytes after the array (ignored, as NumPy does)");
+    }
+    auto rec = std::make_shared<detail::TensorRecord>();
+    rec->name = std::move(tensor);
+    rec->dtype = h.dtype;
+    rec->shape = h.shape;
+    rec->num_elements = h.num_elements;
+    rec->nbytes = h.payload_bytes;
+    rec->file = file;
+    rec->big_endian = h.big_endian;
+    rec->fortran_order = h.fortran_order;
+    if (src.deflated) {
+      rec->stored = src.data;
+      rec->file_offset = src.data_offset;
+    } else {
+      rec->stored = src.data.subspan(h.data_offset, h.payload_bytes);
+      rec->file_offset = src.data_offset + h.data_offset;
+    }
+    bool check_crc = options.verify_crc_on_access && !src.deflated;
+    if (src.deflated || check_crc || detail::npy_needs_transform(h)) {
+      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), h, check_crc);
+    }
+    state.add(TensorView(std::move(rec)));
+  }
+
+  void add_raw(npz::MemberSource src) {
+    auto rec = std::make_shared<detail::TensorRecord>();
+    rec->name = src.name;
+    rec->dtype = DType::uint8;
+    rec->shape = {src.size};
+    rec->num_elements = src.size;
+    rec->nbytes = src.size;
+    rec->file = file;
+    rec->stored = src.data;
+    rec->file_offset = src.data_offset;
+    bool check_crc = options.verify_crc_on_access && !src.deflated;
+    if (src.deflated || check_crc) {
+      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), std::nullopt, check_crc);
+    }
+    state.add(TensorView(std::move(rec)));
+  }
+};
+
+}  // namespace
+
+Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
+  auto file = detail::MappedFile::open(path.string());
+  const std::string& name = file->path();
+  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits);
+
+  auto state = std::make_shared<detail::ArchiveState>();
+  state->format = Format::npz;
+  state->path = name;
+  state->file_size = file->size();
+  state->files.push_back(file);
+  state->tensors.reserve(index.members.size());
+  if (index.end.prefix > 0) {
+    state->notes.push_back(std::to_string(index.end.prefix) +
+                           " bytes precede the zip archive (a prefix; offsets shifted)");
+  }
+  std::vector<npz::MemberInfo> infos;
+  infos.reserve(index.members.size());
+  Builder builder{name, options, file, *state};
+  for (const zip::ZipMember& m : index.members) builder.add_member(m, infos);
+  state->extension = std::make_shared<npz::NpzExtension>(index.end.comment, std::move(infos));
+  return Archive(std::move(state));
+}
+
+}  // namespace tensorio

@@ -1,0 +1,77 @@
+#include "zip/extra_field.hpp"
+
+#include "core/byte_cursor.hpp"
+#include "zip/zip_format.hpp"
+
+namespace tensorio::zip {
+
+std::vector<ExtraField> split_extra_fields(std::span<const std::byte> extra,
+                                           const std::string& path, uint64_t base_offset,
+                                           bool strict) {
+  std::vector<ExtraField> fields;
+  ByteCursor cur(extra, path, base_offset);
+  while (cur.remaining() > 0) {
+    if (cur.remaining() < 4 && !strict) break;
+    uint64_t at = cur.file_offset();
+    uint16_t id = cur.read_le<uint16_t>("extra field id");
+    uint16_t len = cur.read_le<uint16_t>("extra field length");
+    if (!cur.can_read(len)) {
+      if (!strict) break;
+      throw Error(ErrorCode::bad_header, path, at,
+                  "extra field " + std::to_string(id) + ": expected " + std::to_string(len) +
+                      " bytes of data, found " + std::to_string(cur.remaining()) +
+                      " left in the extra field");
+    }
+    fields.push_back({id, cur.read_bytes(len, "extra field data"), at});
+  }
+  return fields;
+}
+
+Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs needs,
+                             const std::string& path, uint64_t header_offset,
+                             const std::string& member) {
+  Zip64Values v;
+  if (!needs.uncompressed_size && !needs.compressed_size && !needs.header_offset) return v;
+  const ExtraField* z = nullptr;
+  for (const ExtraField& f : fields) {
+    if (f.id == kZip64ExtraId) z = &f;
+  }
+  if (z == nullptr) {
+    throw Error(ErrorCode::bad_header, path, header_offset,
+                "member '" + member +
+                    "': expected a zip64 extra field for its 0xFFFFFFFF size or offset, "
+                    "found none");
+  }
+  ByteCursor cur(z->data, path, z->offset + 4);
+  auto take = [&](bool needed, uint64_t& value, const char* what) {
+    if (!needed) return;
+    if (!cur.can_read(8)) {
+      throw Error(ErrorCode::bad_header, path, cur.file_offset(),
+                  "member '" + member + "': zip64 extra field: expected the " + what +
+                      " (8 bytes), found " + std::to_string(cur.remaining()) + " bytes left");
+    }
+    value = cur.read_le<uint64_t>(what);
+  };
+  take(needs.uncompressed_size, v.uncompressed_size, "uncompressed size");
+  take(needs.compressed_size, v.compressed_size, "compressed size");
+  take(needs.header_offset, v.header_offset, "local header offset");
+  return v;
+}
+
+void append_zip64_extra(std::string& out, Zip64Needs needs, const Zip64Values& values) {
+  uint16_t len = static_cast<uint16_t>(
+      8 * (needs.uncompressed_size + needs.compressed_size + needs.header_offset));
+  if (len == 0) return;
+  auto put = [&out](auto v) {
+    char b[sizeof(v)];
+    store_le(reinterpret_cast<std::byte*>(b), v);
+    out.append(b, sizeof(v));
+  };
+  put(kZip64ExtraId);
+  put(len);
+  if (needs.uncompressed_size) put(values.uncompressed_size);
+  if (needs.compressed_size) put(values.compressed_size);
+  if (needs.header_offset) put(values.header_offset);
+}
+
+}  // namespace tensorio::zip

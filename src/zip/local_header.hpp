@@ -1,0 +1,28 @@
+// Local file headers: the header right before each member's data. Its name and extra field may
+// differ in length from the central ones (NumPy puts a zip64 field only in the local header),
+// so the data offset can only be known by reading it. It is cross-checked against the central
+// header: a disagreement is how a crafted archive hides different data from different readers.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "zip/central_directory.hpp"
+
+namespace tensorio::zip {
+
+struct LocalLayout {
+  uint64_t data_offset = 0;  // absolute offset of the member's (compressed) data
+  uint64_t data_end = 0;     // data_offset + compressed size
+  uint64_t record_end = 0;   // past the data descriptor, when there is one
+};
+
+// Reads the local header of `entry` and checks it: signature, same name bytes, same method,
+// same encryption bit, and (unless bit 3 defers them to a descriptor) same CRC and sizes. The
+// data (and descriptor) must end at or before `limit` (the central directory). Errors name the
+// member.
+LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntry& entry,
+                              uint64_t limit, const std::string& path);
+
+}  // namespace tensorio::zip

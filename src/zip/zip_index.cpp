@@ -1,0 +1,120 @@
+#include "zip/zip_index.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "core/checked_math.hpp"
+#include "tensorio/error.hpp"
+#include "zip/zip_format.hpp"
+
+namespace tensorio::zip {
+
+namespace {
+
+// DEFLATE's largest expansion: a length-258 match costs at least two bits, so one compressed
+// byte yields at most 258 * 4 = 1032 bytes.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const Limits& limits,
+                           uint64_t& total_inflated) {
+  if (e.flags & (kFlagEncrypted | kFlagStrongEncryption | kFlagEncryptedDirectory)) {
+    throw Error(ErrorCode::encrypted, path, e.header_offset,
+                "member '" + e.name + "': expected an unencrypted member, found flags " +
+                    std::to_string(e.flags) + " (encryption is not supported)");
+  }
+  if (e.flags & kFlagPatchedData) {
+    throw Error(ErrorCode::unsupported_compression, path, e.header_offset,
+                "member '" + e.name +
+                    "': expected stored or deflated data, found patched data "
+                    "(general-purpose bit 5)");
+  }
+  if (e.method == kMethodStored) {
+    if (e.compressed_size != e.uncompressed_size) {
+      throw Error(ErrorCode::bad_header, path, e.header_offset,
+                  "member '" + e.name + "': expected a stored member's compressed size " +
+                      std::to_string(e.compressed_size) + " to equal its size, found " +
+                      std::to_string(e.uncompressed_size));
+    }
+    return;
+  }
+  if (e.method != kMethodDeflated) {
+    throw Error(ErrorCode::unsupported_compression, path, e.header_offset,
+                "member '" + e.name + "': expected method stored (0) or deflated (8), found " +
+                    method_name(e.method));
+  }
+  if (e.uncompressed_size > limits.max_member_bytes) {
+    throw Error(ErrorCode::limit_exceeded, path, e.header_offset,
+                "member '" + e.name + "': expected at most " +
+                    std::to_string(limits.max_member_bytes) +
+                    " inflated bytes (Limits::max_member_bytes), found " +
+                    std::to_string(e.uncompressed_size) + " declared");
+  }
+  auto reachable = checked_mul(std::max<uint64_t>(e.compressed_size, 1), kMaxDeflateRatio);
+  if (reachable && e.uncompressed_size > *reachable) {
+    throw Error(ErrorCode::bad_compressed_data, path, e.header_offset,
+                "member '" + e.name + "': expected at most " + std::to_string(*reachable) +
+                    " bytes from " + std::to_string(e.compressed_size) +
+                    " compressed bytes (DEFLATE expands at most 1032:1), found " +
+                    std::to_string(e.uncompressed_size) + " declared (a zip bomb)");
+  }
+  auto sum = checked_add(total_inflated, e.uncompressed_size);
+  if (!sum || *sum > limits.max_total_inflated_bytes) {
+    throw Error(ErrorCode::limit_exceeded, path, e.header_offset,
+                "member '" + e.name + "': expected all members together to inflate to at most " +
+                    std::to_string(limits.max_total_inflated_bytes) +
+                    " bytes (Limits::max_total_inflated_bytes), found more");
+  }
+  total_inflated = *sum;
+}
+
+// Members must occupy disjoint byte ranges: overlapping entries are how "non-recursive" zip
+// bombs reuse one compressed stream many times (CPython refuses them as well).
+void check_no_overlaps(const std::vector<ZipMember>& members, const std::string& path) {
+  std::vector<const ZipMember*> order;
+  order.reserve(members.size());
+  for (const ZipMember& m : members) order.push_back(&m);
+  std::sort(order.begin(), order.end(), [](const ZipMember* a, const ZipMember* b) {
+    return a->entry.local_header_offset < b->entry.local_header_offset;
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const ZipMember& prev = *order[i - 1];
+    const ZipMember& cur = *order[i];
+    if (cur.entry.local_header_offset < prev.layout.record_end) {
+      throw Error(ErrorCode::overlap, path, cur.entry.local_header_offset,
+                  "member '" + cur.entry.name +
+                      "': expected its local header after the end of "
+                      "member '" +
+                      prev.entry.name + "' at " + std::to_string(prev.layout.record_end) +
+                      ", found it at " + std::to_string(cur.entry.local_header_offset) +
+                      " (overlapping members)");
+    }
+  }
+}
+
+}  // namespace
+
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits) {
+  ZipIndex index;
+  index.end = read_end_of_central_directory(file, path, limits);
+  auto entries = read_central_directory(file, index.end, path);
+  index.members.reserve(entries.size());
+  std::unordered_set<std::string_view> names;
+  names.reserve(entries.size());
+  uint64_t total_inflated = 0;
+  for (CentralEntry& e : entries) {
+    check_flags_and_sizes(e, path, limits, total_inflated);
+    LocalLayout layout = read_local_header(file, e, index.end.directory_start, path);
+    index.members.push_back({std::move(e), layout});
+  }
+  for (const ZipMember& m : index.members) {
+    if (!names.insert(m.entry.name).second) {
+      throw Error(ErrorCode::duplicate_name, path, m.entry.header_offset,
+                  "expected unique member names, found '" + m.entry.name + "' twice");
+    }
+  }
+  check_no_overlaps(index.members, path);
+  return index;
+}
+
+}  // namespace tensorio::zip
