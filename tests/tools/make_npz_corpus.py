@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""Regenerates tests/corpus/npz/{good,bad}/ (the files are committed; rerun only to change them).
+
+    /usr/bin/python3 tests/tools/make_npz_corpus.py
+
+good/: archives every reader must open and verify (NumPy, zipfile variants, comment with a fake
+end signature, a prefix, streamed descriptors, a raw non-npy member, empty).
+bad/: one defect each, named after it; corpus_replay requires a tensorio::Error for each.
+"""
+import io
+import os
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus", "npz")
+GOOD = os.path.join(HERE, "good")
+BAD = os.path.join(HERE, "bad")
+
+
+def npy(a):
+    b = io.BytesIO()
+    np.save(b, a)
+    return b.getvalue()
+
+
+A = np.arange(12, dtype="<f4").reshape(3, 4)
+B = np.arange(5, dtype=">i8")
+
+
+def savez_bytes(compressed=False, stream=False):
+    b = io.BytesIO()
+
+    class Unseekable(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, d):
+            return b.write(d)
+
+    target = Unseekable() if stream else b
+    (np.savez_compressed if compressed else np.savez)(target, a=A, b=B)
+    return bytearray(b.getvalue())
+
+
+def zip_bytes(members, compression=zipfile.ZIP_STORED, comment=b""):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", compression=compression) as z:
+        z.comment = comment
+        for name, data in members:
+            z.writestr(name, data)
+    return bytearray(b.getvalue())
+
+
+def find(data, sig, start=0):
+    return data.find(sig, start)
+
+
+def cd_offset(data):
+    eocd = data.rfind(b"PK\x05\x06")
+    return struct.unpack_from("<I", data, eocd + 16)[0], eocd
+
+
+def write(folder, name, data):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(bytes(data))
+
+
+def good():
+    write(GOOD, "numpy_savez.npz", savez_bytes())
+    write(GOOD, "numpy_savez_compressed.npz", savez_bytes(True))
+    write(GOOD, "numpy_streamed_stored.npz", savez_bytes(False, True))
+    write(GOOD, "numpy_streamed_deflated.npz", savez_bytes(True, True))
+    write(GOOD, "empty.npz", savez_bytes()[:0] + zip_bytes([]))
+    write(GOOD, "comment_with_fake_signature.npz",
+          zip_bytes([("a.npy", npy(A))], comment=b"PK\x05\x06" + b"\0" * 18 + b" tail"))
+    write(GOOD, "prefixed.npz", b"#!/bin/sh\nexit 0\n" + savez_bytes())
+    write(GOOD, "raw_member.npz", zip_bytes([("a.npy", npy(A)), ("meta.txt", b"hello")],
+                                             zipfile.ZIP_DEFLATED))
+    write(GOOD, "directory_entry.npz", zip_bytes([("d/", b""), ("d/a.npy", npy(A))]))
+
+
+def bad():
+    z = savez_bytes()
+    cd, eocd = cd_offset(z)
+    write(BAD, "truncated_in_data.npz", z[:100])
+    write(BAD, "truncated_in_directory.npz", z[: cd + 20])
+    write(BAD, "missing_eocd.npz", z[:eocd] + b"\0" * 22)
+    write(BAD, "not_a_zip.npz", b"this is not a zip archive at all" * 4)
+
+    # Stored payload byte flipped: only the CRC can tell.
+    d = bytearray(z)
+    d[find(d, b"\x93NUMPY") + 130] ^= 0x40
+    write(BAD, "bad_crc_stored.npz", d)
+
+    # Deflated member whose CRC is wrong in both headers.
+    c = savez_bytes(True)
+    ccd, _ = cd_offset(c)
+    c2 = bytearray(c)
+    crc_local = 14
+    c2[crc_local] ^= 1
+    c2[ccd + 16] ^= 1
+    write(BAD, "bad_crc_deflated.npz", c2)
+
+    # Corrupt deflate stream past its first block header: open succeeds, data() fails.
+    big = np.random.default_rng(1).standard_normal(20000).astype("<f4")
+    cz = zip_bytes([("x.npy", npy(big))], zipfile.ZIP_DEFLATED)
+    name_len, extra_len = struct.unpack_from("<HH", cz, 26)
+    data_at = 30 + name_len + extra_len
+    for i in range(data_at + 2000, data_at + 2400):
+        cz[i] ^= 0xA5
+    write(BAD, "corrupt_deflate.npz", cz)
+
+    # Zip bomb: a megabyte of zeros declared as 1000 bytes (local and central agree).
+    zeros = npy(np.zeros(1 << 18, dtype="<f4"))
+    bz = zip_bytes([("x.npy", zeros)], zipfile.ZIP_DEFLATED)
+    bcd, _ = cd_offset(bz)
+    struct.pack_into("<I", bz, 22, len(zeros) - 4096)
+    struct.pack_into("<I", bz, bcd + 24, len(zeros) - 4096)
+    write(BAD, "zip_bomb_npy_declared_smaller.npz", bz)
+    # The same for a raw member: nothing but the inflater's bound can catch it.
+    rz = zip_bytes([("x.bin", bytes(1 << 20))], zipfile.ZIP_DEFLATED)
+    rcd, _ = cd_offset(rz)
+    struct.pack_into("<I", rz, 22, 1000)
+    struct.pack_into("<I", rz, rcd + 24, 1000)
+    write(BAD, "zip_bomb_raw_declared_smaller.npz", rz)
+    # Declared far beyond DEFLATE's 1032:1 bound.
+    bz2 = zip_bytes([("x.npy", zeros)], zipfile.ZIP_DEFLATED)
+    bcd, _ = cd_offset(bz2)
+    struct.pack_into("<I", bz2, 22, 0xFFFFFFF0)
+    struct.pack_into("<I", bz2, bcd + 24, 0xFFFFFFF0)
+    write(BAD, "zip_bomb_ratio.npz", bz2)
+
+    # Overlapping members: a stored outer member whose data contains a whole inner member.
+    inner = zip_bytes([("in.npy", npy(A))])
+    inner_member = inner[: cd_offset(inner)[0]]
+    outer = zip_bytes([("outer.bin", bytes(inner_member))])
+    ocd, oeocd = cd_offset(outer)
+    outer_data = 30 + len("outer.bin")
+    inner_cd = inner[cd_offset(inner)[0]: cd_offset(inner)[1]]
+    inner_cd = bytearray(inner_cd)
+    struct.pack_into("<I", inner_cd, 42, outer_data)
+    new_cd = outer[ocd:oeocd] + inner_cd
+    eocd_rec = bytearray(outer[oeocd: oeocd + 22])
+    struct.pack_into("<HHII", eocd_rec, 8, 2, 2, len(new_cd), ocd)
+    write(BAD, "overlapping_members.npz", outer[:ocd] + new_cd + eocd_rec)
+
+    # Lying sizes and offsets.
+    d = bytearray(z)
+    struct.pack_into("<I", d, cd + 20, 0x7FFFFFFF)
+    write(BAD, "lying_compressed_size.npz", d)
+    c3 = bytearray(savez_bytes(True))
+    c3cd, _ = cd_offset(c3)
+    struct.pack_into("<I", c3, c3cd + 20, c3cd)  # compressed size reaching into the directory
+    struct.pack_into("<I", c3, 18, c3cd)
+    write(BAD, "lying_deflated_size_overlaps_directory.npz", c3)
+    d = bytearray(z)
+    struct.pack_into("<I", d, cd + 42, cd + 1000)
+    write(BAD, "lying_local_offset.npz", d)
+    d = bytearray(z)
+    struct.pack_into("<I", d, eocd + 16, cd + 5)
+    write(BAD, "lying_directory_offset.npz", d)
+    d = bytearray(z)
+    struct.pack_into("<HH", d, eocd + 8, 3, 3)
+    write(BAD, "lying_entry_count.npz", d)
+    d = bytearray(z)
+    struct.pack_into("<I", d, 18, 7)  # local compressed size disagrees with the central one
+    write(BAD, "local_central_size_mismatch.npz", d)
+    d = bytearray(z)
+    d[30] = ord("z")  # local name differs
+    write(BAD, "local_central_name_mismatch.npz", d)
+
+    # Members that are not what their name says.
+    write(BAD, "member_not_npy.npz", zip_bytes([("x.npy", b"just some text, no magic")]))
+    short = npy(A)[:-8]
+    write(BAD, "member_npy_truncated.npz", zip_bytes([("x.npy", short)]))
+    write(BAD, "member_npy_bad_header.npz",
+          zip_bytes([("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4' \n")]))
+    write(BAD, "duplicate_names.npz", dup_names())
+
+    # Flags and methods.
+    d = bytearray(z)
+    struct.pack_into("<H", d, 6, 1)
+    struct.pack_into("<H", d, cd + 8, 1)
+    write(BAD, "encrypted.npz", d)
+    write(BAD, "method_bzip2.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_BZIP2))
+    write(BAD, "method_lzma.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_LZMA))
+
+    # Streamed archive whose descriptor disagrees with the central directory.
+    s = savez_bytes(False, True)
+    dd = find(s, b"PK\x07\x08")
+    s[dd + 4] ^= 0xFF
+    write(BAD, "descriptor_mismatch.npz", s)
+
+    # zip64 locator pointing at nothing.
+    d = bytearray(z)
+    loc = struct.pack("<IIQI", 0x07064B50, 0, 3, 1)
+    write(BAD, "zip64_locator_dangling.npz", d[:eocd] + loc + d[eocd:])
+
+    # Multi-disk archive.
+    d = bytearray(z)
+    struct.pack_into("<H", d, eocd + 4, 1)
+    write(BAD, "multi_disk.npz", d)
+
+
+def dup_names():
+    b = io.BytesIO()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(b, "w") as z:
+            z.writestr("x.npy", npy(A))
+            z.writestr("x.npy", npy(B))
+    return b.getvalue()
+
+
+good()
+bad()

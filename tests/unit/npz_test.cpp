@@ -1,0 +1,224 @@
+// Unit tests of .npz reading and writing through the public API: savez naming rules, stored
+// alignment, compressed round trips at several levels and thread counts, lazy thread-safe
+// inflation, CRC checks, zip-bomb refusal, atomic failure.
+#include <gtest/gtest.h>
+
+#include <libdeflate.h>
+
+#include <thread>
+
+#include "npz_test_util.hpp"
+#include "tensorio/npz.hpp"
+#include "zip/zip_format.hpp"
+#include "zip/zip_writer.hpp"
+
+using namespace tensorio;
+using namespace npz_test;
+
+namespace {
+
+ErrorCode error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::count_;
+}
+
+}  // namespace
+
+TEST(Savez, PositionalAfterNamedAndClashes) {
+  std::vector<float> a, b, c;
+  TensorRef pos[] = {f32("ignored", a, 3), f32("ignored2", b, 4)};
+  TensorRef named[] = {f32("w", c, 5)};
+  auto p = temp_path("savez.npz");
+  savez(p, pos, named);
+  Archive ar = open_npz(p);
+  ASSERT_EQ(ar.size(), 3u);
+  EXPECT_EQ(ar.tensors()[0].name(), "w");
+  EXPECT_EQ(ar.tensors()[1].name(), "arr_0");
+  EXPECT_EQ(ar.tensors()[2].name(), "arr_1");
+  EXPECT_EQ(ar.at("arr_1").nbytes(), 16u);
+  TensorRef clash[] = {f32("arr_1", c, 5)};
+  EXPECT_EQ(error_of([&] { savez(p, pos, clash); }), ErrorCode::duplicate_name);
+  TensorRef dup[] = {f32("x", a, 3), f32("x", b, 4)};
+  EXPECT_EQ(error_of([&] { save_npz(p, dup); }), ErrorCode::duplicate_name);
+  // The failed saves left the earlier archive in place.
+  EXPECT_EQ(open_npz(p).size(), 3u);
+}
+
+TEST(SaveNpz, StoredPayloadsAre64ByteAlignedAndZeroCopy) {
+  std::vector<std::vector<float>> storage(20);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32(std::string(i * 7 + 1, 'n') + std::to_string(i), storage[i], i * 13 + 1));
+  }
+  auto p = temp_path("aligned.npz");
+  save_npz(p, refs);
+  Archive a = open_npz(p);
+  ASSERT_EQ(a.size(), refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const TensorView& v = a.tensors()[i];
+    EXPECT_EQ(v.name(), refs[i].name);
+    EXPECT_EQ(v.file_offset() % 64, 0u) << v.name();
+    EXPECT_TRUE(v.zero_copy());
+    EXPECT_TRUE(v.aligned());
+    auto got = v.as<float>();
+    ASSERT_EQ(got.size(), storage[i].size());
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), storage[i].begin()));
+  }
+  EXPECT_TRUE(verify(a).empty());
+}
+
+TEST(SaveNpz, CompressedRoundTripAtEveryLevelAndThreadCount) {
+  std::vector<std::vector<float>> storage(7);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32("t" + std::to_string(i), storage[i], 1000 * i + 3, 0.25f));
+  }
+  for (int level : {0, 1, 6, 12}) {
+    for (unsigned threads : {1u, 2u, 5u}) {
+      SaveOptions o;
+      o.compress = true;
+      o.compression_level = level;
+      o.threads = threads;
+      auto p = temp_path("c.npz");
+      save_npz(p, refs, o);
+      Archive a = open_npz(p);
+      ASSERT_EQ(a.size(), refs.size());
+      for (size_t i = 0; i < refs.size(); ++i) {
+        const TensorView& v = a.tensors()[i];
+        EXPECT_EQ(v.name(), refs[i].name);
+        EXPECT_FALSE(v.zero_copy());
+        EXPECT_FALSE(v.materialized());
+        auto got = v.as<float>();
+        EXPECT_TRUE(std::equal(got.begin(), got.end(), storage[i].begin()))
+            << "level " << level << " threads " << threads << " member " << i;
+      }
+      EXPECT_TRUE(verify(a).empty());
+    }
+  }
+  SaveOptions bad;
+  bad.compress = true;
+  bad.compression_level = 13;
+  EXPECT_EQ(error_of([&] { save_npz(temp_path("bad.npz"), refs, bad); }),
+            ErrorCode::invalid_argument);
+}
+
+TEST(OpenNpz, ConcurrentFirstAccessInflatesOnce) {
+  std::vector<float> s;
+  TensorRef r = f32("big", s, 1 << 18, 0.5f);
+  auto p = temp_path("conc.npz");
+  savez_compressed(p, {}, std::span(&r, 1));
+  Archive a = open_npz(p);
+  const TensorView& v = a.at("big");
+  std::vector<const std::byte*> seen(8);
+  std::vector<std::thread> ts;
+  for (size_t i = 0; i < seen.size(); ++i) ts.emplace_back([&, i] { seen[i] = v.data().data(); });
+  for (auto& t : ts) t.join();
+  for (auto* q : seen) EXPECT_EQ(q, seen[0]);
+  EXPECT_TRUE(v.materialized());
+  EXPECT_EQ(v.as<float>()[12345], 12345 * 0.5f);
+}
+
+TEST(OpenNpz, MaterializeAllInflatesEveryMember) {
+  std::vector<std::vector<float>> storage(5);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32("m" + std::to_string(i), storage[i], 5000));
+  }
+  auto p = temp_path("all.npz");
+  savez_compressed(p, refs);
+  Archive a = open_npz(p);
+  materialize_all(a, 3);
+  for (const TensorView& v : a.tensors()) EXPECT_TRUE(v.materialized());
+}
+
+TEST(OpenNpz, StoredCrcCheckedByVerifyAndOptionallyOnAccess) {
+  std::vector<float> s;
+  TensorRef r = f32("x", s, 100);
+  auto p = temp_path("crc.npz");
+  save_npz(p, std::span(&r, 1));
+  size_t payload = open_npz(p).at("x").file_offset();
+  auto bytes = read_all(p);
+  bytes[payload + 40] ^= std::byte{1};
+  write_all(p, bytes);
+  Archive lax = open_npz(p);
+  EXPECT_NO_THROW(lax.at("x").data());  // zero-copy: not checked on access by default
+  auto problems = verify(lax);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].tensor, "x.npy");
+  OpenOptions strict;
+  strict.verify_crc_on_access = true;
+  Archive checked = open_npz(p, strict);
+  EXPECT_EQ(error_of([&] { checked.at("x").data(); }), ErrorCode::bad_checksum);
+}
+
+// An archive of one deflated member `name` holding `content`, declaring `declared` bytes.
+std::vector<std::byte> deflated_zip(const std::string& name, const std::vector<std::byte>& content,
+                                    uint64_t declared) {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+  std::vector<std::byte> z(libdeflate_deflate_compress_bound(c, content.size()));
+  z.resize(libdeflate_deflate_compress(c, content.data(), content.size(), z.data(), z.size()));
+  libdeflate_free_compressor(c);
+  zip::WrittenEntry e{name,
+                      zip::kMethodDeflated,
+                      libdeflate_crc32(0, content.data(), content.size()),
+                      z.size(),
+                      declared,
+                      0};
+  std::string head = zip::local_header(e);
+  std::string cdh = zip::central_header(e);
+  std::string tail = cdh + zip::end_records(1, head.size() + z.size(), cdh.size());
+  std::vector<std::byte> out;
+  for (char ch : head) out.push_back(static_cast<std::byte>(ch));
+  out.insert(out.end(), z.begin(), z.end());
+  for (char ch : tail) out.push_back(static_cast<std::byte>(ch));
+  return out;
+}
+
+TEST(OpenNpz, DeflatedSizeLiesAreErrorsNotOverflows) {
+  std::vector<std::byte> zeros(1 << 20);  // compresses about 1000:1
+  auto p = temp_path("lie.npz");
+  auto first_problem = [&](uint64_t declared) {
+    write_all(p, deflated_zip("blob", zeros, declared));
+    Archive a = open_npz(p);
+    EXPECT_EQ(a.at("blob").nbytes(), declared);
+    auto problems = verify(a);
+    return problems.empty() ? std::string() : problems[0].message;
+  };
+  EXPECT_EQ(first_problem(zeros.size()), "");
+  // Declared smaller than the stream inflates to: libdeflate stops at the bound (a zip bomb).
+  EXPECT_NE(first_problem(4096).find("expands past"), std::string::npos);
+  // Declared larger: the stream ends short.
+  EXPECT_NE(first_problem(zeros.size() + 1).find("ends after"), std::string::npos);
+  // Declared beyond what DEFLATE can produce from the compressed size: refused at open.
+  write_all(p, deflated_zip("blob", zeros, 1ull << 40));
+  EXPECT_EQ(error_of([&] { open_npz(p); }), ErrorCode::bad_compressed_data);
+  // Over the configured per-member cap: refused at open.
+  write_all(p, deflated_zip("blob", zeros, zeros.size()));
+  OpenOptions tight;
+  tight.limits.max_member_bytes = 1000;
+  EXPECT_EQ(error_of([&] { open_npz(p, tight); }), ErrorCode::limit_exceeded);
+  // A stream corrupt from its first block is refused at open (its head is inflated there).
+  auto bytes = deflated_zip("blob", zeros, zeros.size());
+  bytes[zip::kLocalHeaderSize + 4] = std::byte{0xFF};
+  bytes[zip::kLocalHeaderSize + 5] = std::byte{0xFF};
+  write_all(p, bytes);
+  EXPECT_EQ(error_of([&] { open_npz(p); }), ErrorCode::bad_compressed_data);
+}
+
+TEST(SaveNpz, GoesThroughSaveDispatchAndRefusesUnnamedDtypes) {
+  std::vector<float> s;
+  TensorRef r = f32("x", s, 8);
+  auto p = temp_path("dispatch.npz");
+  EXPECT_EQ(save(p, std::span(&r, 1)), p);
+  EXPECT_EQ(load(p).format(), Format::npz);
+  TensorRef q = r;
+  q.dtype = DType::q4_0;
+  q.shape = {32};
+  q.data = q.data.first(18);
+  EXPECT_EQ(error_of([&] { save_npz(p, std::span(&q, 1)); }), ErrorCode::unrepresentable);
+  EXPECT_EQ(load(p).at("x").nbytes(), 32u);  // the failed save left the file intact
+}
