@@ -132,33 +132,44 @@ double read_bps(const std::vector<std::string>& paths, std::span<std::byte> buff
   return static_cast<double>(total) / t.seconds();
 }
 
-double write_bps(const std::filesystem::path& dir, uint64_t bytes,
+double write_bps(const std::filesystem::path& dir, std::span<const uint64_t> sizes,
                  std::span<const std::byte> buffer, size_t chunk) {
-  std::string path = (dir / "plain-write.bin").string();
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    paths.push_back((dir / ("plain-write-" + std::to_string(i) + ".bin")).string());
+  }
+  auto remove_all = [&] {
+    for (const std::string& p : paths) ::unlink(p.c_str());
+  };
+  uint64_t total = 0;
+  size_t cursor = 0;  // position in `buffer`, carried across files
   Stopwatch t;
-  {
-    Fd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    Fd f(::open(paths[i].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (f.fd < 0) {
-      throw Error(ErrorCode::io_error, path, no_offset,
-                  std::string("expected to create a file, found: ") + std::strerror(errno));
+      int err = errno;
+      remove_all();
+      throw Error(ErrorCode::io_error, paths[i], no_offset,
+                  std::string("expected to create a file, found: ") + std::strerror(err));
     }
-    for (uint64_t done = 0; done < bytes;) {
-      size_t at = static_cast<size_t>(done % buffer.size());
-      size_t take = std::min({chunk, buffer.size() - at,
-                              static_cast<size_t>(std::min<uint64_t>(bytes - done, SIZE_MAX))});
-      ssize_t n = ::write(f.fd, buffer.data() + at, take);
+    for (uint64_t done = 0; done < sizes[i];) {
+      size_t take = std::min({chunk, buffer.size() - cursor,
+                              static_cast<size_t>(std::min<uint64_t>(sizes[i] - done, SIZE_MAX))});
+      ssize_t n = ::write(f.fd, buffer.data() + cursor, take);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         int err = errno;
-        ::unlink(path.c_str());
-        throw Error(ErrorCode::io_error, path, done, std::strerror(err));
+        remove_all();
+        throw Error(ErrorCode::io_error, paths[i], done, std::strerror(err));
       }
       done += static_cast<uint64_t>(n);
+      cursor = (cursor + static_cast<size_t>(n)) % buffer.size();
     }
+    total += sizes[i];
   }
   double seconds = t.seconds();
-  ::unlink(path.c_str());
-  return static_cast<double>(bytes) / seconds;
+  remove_all();
+  return static_cast<double>(total) / seconds;
 }
 
 void flush_filesystem(const std::filesystem::path& dir) {

@@ -47,9 +47,10 @@ double sum_bps(std::span<const std::byte> buffer, uint64_t bytes);
 double memcpy_bps(std::span<const std::byte> src, std::span<std::byte> dst);
 // Bytes/s of plain sequential read() of each file in full with a buffer of `buffer.size()`.
 double read_bps(const std::vector<std::string>& paths, std::span<std::byte> buffer);
-// Bytes/s of plain write() of `bytes` into a new file in `dir` from `buffer` (cycled), in
-// calls of `chunk` bytes; the file is removed afterwards. Throws Error(io_error) when it cannot.
-double write_bps(const std::filesystem::path& dir, uint64_t bytes,
+// Bytes/s of plain write() of one new file per entry of `sizes` (that many bytes each) in
+// `dir`, from `buffer` (cycled) in calls of `chunk` bytes; the files are removed afterwards.
+// Throws Error(io_error) when it cannot.
+double write_bps(const std::filesystem::path& dir, std::span<const uint64_t> sizes,
                  std::span<const std::byte> buffer, size_t chunk);
 
 // Writes back every dirty page of the filesystem holding `dir` (syncfs); errors are ignored.

@@ -48,7 +48,8 @@ uint64_t payload_bytes(const Archive& archive) {
   return total;
 }
 
-uint64_t save_like(const std::string& arg, const Archive& archive, const fs::path& dir) {
+std::vector<uint64_t> save_like(const std::string& arg, const Archive& archive,
+                                const fs::path& dir) {
   std::vector<TensorRef> refs;
   refs.reserve(archive.size());
   for (const TensorView& v : archive.tensors()) refs.push_back(TensorRef::from_view(v));
@@ -69,9 +70,9 @@ uint64_t save_like(const std::string& arg, const Archive& archive, const fs::pat
     }
     save(dir / fs::path(arg).filename(), refs, opts);
   }
-  uint64_t written = 0;
+  std::vector<uint64_t> written;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) written += entry.file_size();
+    if (entry.is_regular_file()) written.push_back(entry.file_size());
   }
   return written;
 }

@@ -20,9 +20,9 @@ std::vector<std::string> target_files(const std::string& arg, const Archive& arc
 
 // Saves the archive's tensors into `dir` in the same form: same format and extension, shards
 // no larger than the original's largest, an npz compressed when the original's members were,
-// a directory target as one .npy per tensor. Returns the bytes written.
-uint64_t save_like(const std::string& arg, const Archive& archive,
-                   const std::filesystem::path& dir);
+// a directory target as one .npy per tensor. Returns the size of each file written.
+std::vector<uint64_t> save_like(const std::string& arg, const Archive& archive,
+                                const std::filesystem::path& dir);
 
 // Bytes the archive presents through its views (what touch and read_into move).
 uint64_t payload_bytes(const Archive& archive);

@@ -1,11 +1,12 @@
 // tensorio bench FILE... [--json] [--cold] [--threads N] [--path auto|mmap|pread|direct]
-//                        [--runs N] [--no-save]
+//                        [--runs N] [--no-save] [--save-dir DIR]
 //
 // Each run measures, per file: open latency, first touch of every payload byte through the
 // views, read_into of every tensor (read_all into one resident arena), save in the same format,
 // and — in the same run, on the same sizes — the limits those are compared with: summing an
-// in-memory buffer, memcpy into the same arena, plain read() of the file, plain write() of as
-// many bytes as the save wrote. Figures are medians over the runs, with min..max beside them.
+// in-memory buffer, memcpy into the same arena, plain read() of the file, plain write() of
+// the files the save wrote (same count, same sizes). Figures are medians over the runs, with
+// min..max beside them.
 #include <unistd.h>
 
 #include <algorithm>
@@ -216,24 +217,28 @@ class Runner {
     auto timed_save = [&] {
       bench::flush_filesystem(scratch_);
       Stopwatch t;
-      uint64_t written = bench::save_like(arg_, a, scratch_);
+      std::vector<uint64_t> written = bench::save_like(arg_, a, scratch_);
       double seconds = t.seconds();
       for (const auto& e : fs::directory_iterator(scratch_)) fs::remove(e.path());
-      r_.save.add(static_cast<double>(written) / seconds);
+      uint64_t total = 0;
+      for (uint64_t n : written) total += n;
+      r_.save.add(static_cast<double>(total) / seconds);
       return written;
     };
-    auto timed_write = [&](uint64_t bytes) {
+    // The same files with the same sizes (a folder of .npy is many files, a sharded
+    // checkpoint several), written plainly.
+    auto timed_write = [&](const std::vector<uint64_t>& sizes) {
       label(run, "plain write()");
       bench::flush_filesystem(scratch_);
-      r_.write.add(bench::write_bps(scratch_, bytes, limit_buf_, kWriteChunk));
+      r_.write.add(bench::write_bps(scratch_, sizes, limit_buf_, kWriteChunk));
     };
-    if (run % 2 == 0 || saved_bytes_ == 0) {
-      saved_bytes_ = timed_save();
-      timed_write(saved_bytes_);
+    if (run % 2 == 0 || saved_sizes_.empty()) {
+      saved_sizes_ = timed_save();
+      timed_write(saved_sizes_);
     } else {
-      timed_write(saved_bytes_);
+      timed_write(saved_sizes_);
       label(run, "save");
-      saved_bytes_ = timed_save();
+      saved_sizes_ = timed_save();
     }
     r_.save_x.add(r_.save.values.back() / r_.write.values.back());
   }
@@ -245,7 +250,7 @@ class Runner {
   std::vector<std::string> files_;
   std::vector<std::byte> arena_, limit_buf_, read_buf_;
   std::string scratch_;
-  uint64_t saved_bytes_ = 0;  // what the last save wrote: the size of the plain write()
+  std::vector<uint64_t> saved_sizes_;  // files the last save wrote: what plain write() writes
   uint64_t sink_ = 0;
 };
 
@@ -336,8 +341,9 @@ const Command kBench{
     "  run: open latency; first touch of every payload byte through the views; read_into of\n"
     "  every tensor into one buffer; save in the same format; and, in the same run, this\n"
     "  machine's limits: summing an in-memory buffer of the same size, memcpy into the same\n"
-    "  buffer, plain sequential read() of the file (8 MiB buffer) and plain write() of as many\n"
-    "  bytes as the save wrote. Prints medians with min..max, and each figure's ratio to the\n"
+    "  buffer, plain sequential read() of the file (8 MiB buffer) and plain write() of the files\n"
+    "  the save wrote (same count and sizes). Prints medians with min..max, and each figure's "
+    "ratio to the\n"
     "  limit measured just before it (median of the per-run ratios; cold runs compare with the\n"
     "  cold read()). A progress bar goes to stderr when it is a terminal.\n"
     "  --json         print one object: {\"limits\": {\"sum_gbps\", \"read_gbps\", "

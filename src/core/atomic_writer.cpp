@@ -34,6 +34,8 @@ int injected_fault(size_t bytes) {
 
 constexpr std::string_view kTempMarker = ".tensorio-tmp-";
 constexpr size_t kMaxWriteCall = size_t{64} << 20;
+// Spans from this size up skip the buffer (see write()).
+constexpr size_t kDirectSpanBytes = size_t{64} << 10;
 
 std::string temp_prefix(const std::filesystem::path& target) {
   return "." + target.filename().string() + std::string(kTempMarker);
@@ -78,7 +80,7 @@ AtomicWriter::AtomicWriter(const std::filesystem::path& target, const SaveOption
     : target_(target.string()), fsync_(options.fsync) {
   size_t page = AlignedBuffer::kAlignment;
   size_t size = std::max(options.buffer_bytes, page);
-  buffer_ = AlignedBuffer((size + page - 1) / page * page);
+  buffer_bytes_ = (size + page - 1) / page * page;  // allocated on the first buffered write
 
   remove_stale_temp_files(target);
   std::filesystem::path dir = target.parent_path();
@@ -139,15 +141,16 @@ void AtomicWriter::write(std::span<const std::byte> bytes) {
   const std::byte* p = bytes.data();
   size_t n = bytes.size();
   position_ += n;
+  // A large span (a tensor's payload) goes to write() straight from the caller's memory after
+  // whatever is pending: copying it through the buffer would cost a memcpy and the buffer's
+  // page faults for nothing, which dominates when saving many small files.
+  if (n >= std::min(kDirectSpanBytes, buffer_bytes_)) {
+    flush();
+    write_fully(p, n);
+    return;
+  }
+  if (buffer_.size() == 0) buffer_ = AlignedBuffer(buffer_bytes_);
   while (n > 0) {
-    if (used_ == 0 && n >= buffer_.size()) {
-      // Whole buffers' worth straight from the source: no copy.
-      size_t direct = n / buffer_.size() * buffer_.size();
-      write_fully(p, direct);
-      p += direct;
-      n -= direct;
-      continue;
-    }
     size_t take = std::min(n, buffer_.size() - used_);
     std::memcpy(buffer_.data() + used_, p, take);
     used_ += take;

@@ -2,9 +2,11 @@
 //
 // Bytes go to a temp file in the target's directory, named `.<target-name>.tensorio-tmp-<pid>-<n>`
 // so that a save killed by SIGKILL leaves a recognizable file, which the next save to the same
-// target removes (when its pid is no longer alive). Writes are collected in one page-aligned
-// buffer of SaveOptions::buffer_bytes and handed to write() in whole buffers; a span at least a
-// buffer long that arrives when the buffer is empty goes to write() directly, saving a memcpy.
+// target removes (when its pid is no longer alive). Small writes (headers, padding, small
+// tensors) are collected in one page-aligned buffer of SaveOptions::buffer_bytes, allocated on
+// first use, and handed to write() in whole buffers; a span of 64 KiB or more (a payload) goes
+// to write() directly from the caller's memory after the pending bytes, saving a memcpy. Each
+// write() call carries at most 64 MiB.
 // commit() flushes, optionally fsyncs, and renames over the target; the destructor of an
 // uncommitted writer closes and unlinks the temp file, so on any failure (an exception unwinding
 // through the save) the old target is untouched. Peak extra memory is the one buffer.
@@ -53,6 +55,7 @@ class AtomicWriter {
   int fd_ = -1;
   bool fsync_ = false;
   bool committed_ = false;
+  size_t buffer_bytes_ = 0;
   AlignedBuffer buffer_;
   size_t used_ = 0;
   uint64_t position_ = 0;
