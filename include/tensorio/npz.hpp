@@ -24,7 +24,8 @@
 //    ends short is Error(bad_compressed_data), and its CRC-32 is checked (Error(bad_checksum)).
 //    At open, only the first bytes of each deflated member are inflated (a bounded prefix: 4 KiB,
 //    or the npy header's declared length when longer, never more than the member) to decode its
-//    npy header, so `inspect` never inflates whole payloads. A declared size above
+//    npy header, so `inspect` never inflates whole payloads. prefetch() (tensorio/read.hpp)
+//    inflates all members in parallel. A declared size above
 //    Limits::max_member_bytes, above what DEFLATE can produce from the compressed size (1032:1),
 //    or members adding up to more than Limits::max_total_inflated_bytes are refused at open.
 //  - CRC-32 of STORED members is checked by verify() and, with
@@ -79,10 +80,5 @@ void savez(const std::filesystem::path& path, std::span<const TensorRef> positio
 // numpy.savez_compressed: savez with options.compress forced on.
 void savez_compressed(const std::filesystem::path& path, std::span<const TensorRef> positional,
                       std::span<const TensorRef> named = {}, SaveOptions options = {});
-
-// Materializes every tensor of `archive` (inflating deflated members, checking CRCs) on
-// `threads` workers (0: all cores), so that later data() calls return at once. Throws the first
-// Error met (after all workers stopped). Works for any archive; useful for compressed .npz.
-void materialize_all(const Archive& archive, unsigned threads = 0);
 
 }  // namespace tensorio

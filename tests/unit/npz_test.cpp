@@ -9,6 +9,7 @@
 
 #include "npz_test_util.hpp"
 #include "tensorio/npz.hpp"
+#include "tensorio/read.hpp"
 #include "zip/zip_format.hpp"
 #include "zip/zip_writer.hpp"
 
@@ -122,7 +123,7 @@ TEST(OpenNpz, ConcurrentFirstAccessInflatesOnce) {
   EXPECT_EQ(v.as<float>()[12345], 12345 * 0.5f);
 }
 
-TEST(OpenNpz, MaterializeAllInflatesEveryMember) {
+TEST(OpenNpz, PrefetchInflatesEveryMemberInParallel) {
   std::vector<std::vector<float>> storage(5);
   std::vector<TensorRef> refs;
   for (size_t i = 0; i < storage.size(); ++i) {
@@ -131,7 +132,9 @@ TEST(OpenNpz, MaterializeAllInflatesEveryMember) {
   auto p = temp_path("all.npz");
   savez_compressed(p, refs);
   Archive a = open_npz(p);
-  materialize_all(a, 3);
+  PrefetchOptions o;
+  o.threads = 3;
+  prefetch(a, o);
   for (const TensorView& v : a.tensors()) EXPECT_TRUE(v.materialized());
 }
 

@@ -1,0 +1,99 @@
+// npz_bench_driver — the tensorio side of bench/npz_vs_numpy.py, timed in-process so that the
+// comparison with NumPy (also timed in-process) excludes interpreter and process start-up.
+//
+//   npz_bench_driver save SRC.npz OUT.npz RUNS [LEVEL THREADS]   stored, or compressed at LEVEL
+//   npz_bench_driver load FILE.npz RUNS
+//
+// `save` opens SRC (any archive; its arrays are the inputs), makes them resident, then times RUNS
+// saves of all of them to OUT (stored without LEVEL; savez_compressed at LEVEL on THREADS
+// workers, 0 = all cores). `load` times RUNS of: open FILE, prefetch() (inflating deflated
+// members on all cores; zero-copy stored members are mapped), then read every byte of every
+// tensor. Prints one JSON object: {"seconds": [...], "bytes": payload bytes, "file_bytes": N}.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/byte_sum.hpp"
+#include "tensorio/npz.hpp"
+#include "tensorio/read.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t touch_all(const tensorio::Archive& a) {
+  uint64_t acc = 0;
+  for (const tensorio::TensorView& v : a.tensors()) acc += tensorio::detail::sum_words(v.data());
+  return acc;
+}
+
+void print(const std::vector<double>& secs, uint64_t bytes, uint64_t file_bytes) {
+  std::printf("{\"seconds\": [");
+  for (size_t i = 0; i < secs.size(); ++i) std::printf("%s%.6f", i ? ", " : "", secs[i]);
+  std::printf("], \"bytes\": %llu, \"file_bytes\": %llu}\n", static_cast<unsigned long long>(bytes),
+              static_cast<unsigned long long>(file_bytes));
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: npz_bench_driver save SRC OUT RUNS [LEVEL THREADS] | load FILE RUNS\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 4) return usage();
+    std::string cmd = argv[1];
+    volatile uint64_t sink = 0;
+    std::vector<double> secs;
+    if (cmd == "save" && (argc == 5 || argc == 7)) {
+      tensorio::Archive src = tensorio::load(argv[2]);
+      sink = sink + touch_all(src);
+      std::vector<tensorio::TensorRef> refs;
+      uint64_t bytes = 0;
+      for (const auto& v : src.tensors()) {
+        refs.push_back(tensorio::TensorRef::from_view(v));
+        bytes += v.nbytes();
+      }
+      tensorio::SaveOptions o;
+      if (argc == 7) {
+        o.compress = true;
+        o.compression_level = std::atoi(argv[5]);
+        o.threads = static_cast<unsigned>(std::atoi(argv[6]));
+      }
+      int runs = std::atoi(argv[4]);
+      for (int i = 0; i < runs; ++i) {
+        auto t0 = Clock::now();
+        tensorio::save_npz(argv[3], refs, o);
+        secs.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      }
+      print(secs, bytes, std::filesystem::file_size(argv[3]));
+      return 0;
+    }
+    if (cmd == "load" && argc == 4) {
+      int runs = std::atoi(argv[3]);
+      uint64_t bytes = 0;
+      for (int i = 0; i < runs; ++i) {
+        auto t0 = Clock::now();
+        tensorio::Archive a = tensorio::load(argv[2]);
+        tensorio::prefetch(a);
+        sink = sink + touch_all(a);
+        secs.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        bytes = 0;
+        for (const auto& v : a.tensors()) bytes += v.nbytes();
+      }
+      print(secs, bytes, std::filesystem::file_size(argv[2]));
+      return 0;
+    }
+    return usage();
+  } catch (const tensorio::Error& e) {
+    std::fprintf(stderr, "npz_bench_driver: %s\n", e.what());
+    return 1;
+  }
+}
