@@ -17,7 +17,10 @@ void check_member_crc(const MemberSource& src, std::span<const std::byte> bytes)
 std::span<const std::byte> MemberPayload::materialize() {
   std::span<const std::byte> member = src_.data;
   detail::AlignedBuffer inflated;
-  if (src_.deflated) {
+  if (src_.deflated && src_.size == 0 && src_.data.empty()) {
+    // Some writers store an empty member as a zero-length "deflated" stream: nothing to inflate.
+    check_member_crc(src_, member);
+  } else if (src_.deflated) {
     inflated = detail::AlignedBuffer(src_.size);
     inflate_exact(src_.data, inflated.span(), {&src_.path, &src_.name, src_.data_offset});
     member = inflated.span();

@@ -25,6 +25,8 @@ void NpzExtension::verify(std::vector<VerifyProblem>& problems) const {
   for (const MemberInfo& m : members_) {
     if (m.source.deflated) continue;
     try {
+      // A file truncated since open would raise SIGBUS on touch: fail with file_changed.
+      file_->check_still_covers(m.source.data_offset + m.source.data.size());
       check_member_crc(m.source, m.source.data);
     } catch (const Error& e) {
       problems.push_back({m.source.name, e.what()});

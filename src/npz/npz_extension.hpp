@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,9 @@ struct MemberInfo {
 
 class NpzExtension final : public detail::ArchiveExtension {
  public:
-  NpzExtension(std::string comment, std::vector<MemberInfo> members)
-      : comment_(std::move(comment)), members_(std::move(members)) {}
+  NpzExtension(std::shared_ptr<const detail::MappedFile> file, std::string comment,
+               std::vector<MemberInfo> members)
+      : file_(std::move(file)), comment_(std::move(comment)), members_(std::move(members)) {}
 
   // {"comment": "...", "members": [{"name", "method", "compressed_size", "size", "crc32",
   //  "data_offset"}, ...]} in central-directory order.
@@ -30,6 +32,7 @@ class NpzExtension final : public detail::ArchiveExtension {
   void verify(std::vector<VerifyProblem>& problems) const override;
 
  private:
+  std::shared_ptr<const detail::MappedFile> file_;
   std::string comment_;
   std::vector<MemberInfo> members_;
 };

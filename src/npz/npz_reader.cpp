@@ -177,7 +177,7 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   infos.reserve(index.members.size());
   Builder builder{name, options, file, *state};
   for (const zip::ZipMember& m : index.members) builder.add_member(m, infos);
-  state->extension = std::make_shared<npz::NpzExtension>(index.end.comment, std::move(infos));
+  state->extension = std::make_shared<npz::NpzExtension>(file, index.end.comment, std::move(infos));
   return Archive(std::move(state));
 }
 
