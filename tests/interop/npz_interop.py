@@ -30,6 +30,7 @@ TENSORIO = sys.argv[1]
 WORK = sys.argv[2]
 ONLY = set(sys.argv[3:])
 SLOW = {"savez_65536_members_zip64.npz"}
+UNZIP = shutil.which("unzip")
 failures = []
 ran = []
 
@@ -96,6 +97,9 @@ def check_read(path, expected, names=None):
 
 def check_written(path, expected, compressed):
     assert zipfile.ZipFile(path).testzip() is None, f"{path}: testzip found a bad member"
+    if UNZIP:  # Info-ZIP's own test of every member (CRC, headers), where it is installed
+        r = subprocess.run([UNZIP, "-tqq", path], capture_output=True, text=True)
+        assert r.returncode == 0, f"{path}: unzip -t failed: {r.stdout}{r.stderr}"
     with np.load(path) as d:
         assert list(d.files) == list(expected), f"{path}: members {d.files}"
         for k, a in expected.items():
