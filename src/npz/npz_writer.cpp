@@ -23,7 +23,7 @@ namespace {
 constexpr uint32_t kPayloadAlignment = 64;
 // Stored data is written in slices small enough to stay in cache between the CRC pass and the
 // copy into the write buffer.
-constexpr size_t kCrcSlice = 256 * 1024;
+constexpr size_t kCrcSlice = size_t{1} << 20;
 
 std::span<const std::byte> bytes_of(const std::string& s) {
   return std::as_bytes(std::span(s.data(), s.size()));
