@@ -12,9 +12,11 @@ compressible) and int32 uniform in 0..15 (low entropy). For each, the median of 
                    inflation) + every byte read
   stored save      np.savez  vs  tensorio save_npz (64-byte aligned stored members)
   stored load      np.load + every array read + summed  vs  zero-copy open + every byte read
-Throughput is payload MiB/s; ratio = archive bytes / payload bytes (lower is better). NumPy is
-timed in this process with perf_counter; tensorio in its driver process with steady_clock, both
-with a warm page cache. Prints a table and the speedups (tensorio / NumPy).
+Throughput is payload MiB/s of wall time; ratio = archive bytes / payload bytes (lower is
+better). NumPy is timed in this process with perf_counter; tensorio in its driver process with
+steady_clock, both with a warm page cache. Prints a table and the speedups (tensorio / NumPy),
+plus the CPU-time ratio (NumPy CPU seconds / tensorio CPU seconds over all threads): on a loaded
+machine wall time mostly measures the scheduler, CPU time what each implementation costs.
 Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they only matter for NumPy's BLAS).
 """
 import argparse
@@ -38,12 +40,14 @@ def datasets(mib, count):
 
 
 def median_time(fn, runs):
-    times = []
+    """Median wall seconds and median CPU seconds of `runs` calls."""
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def numpy_load_all(path):
@@ -60,6 +64,7 @@ def driver(exe, *args):
         sys.exit(f"driver failed: {r.stderr}")
     out = json.loads(r.stdout)
     out["median"] = statistics.median(out["seconds"])
+    out["cpu_median"] = statistics.median(out["cpu_seconds"])
     return out
 
 
@@ -84,11 +89,11 @@ def main():
         np_c, np_s = os.path.join(work, f"{tag}_np_c.npz"), os.path.join(work, f"{tag}_np_s.npz")
         tio_c, tio_s = os.path.join(work, f"{tag}_tio_c.npz"), os.path.join(work, f"{tag}_tio_s.npz")
 
-        np_csave, _ = median_time(lambda: np.savez_compressed(np_c, **arrs), a.runs)
-        np_ssave, _ = median_time(lambda: np.savez(np_s, **arrs), a.runs)
+        np_csave = median_time(lambda: np.savez_compressed(np_c, **arrs), a.runs)
+        np_ssave = median_time(lambda: np.savez(np_s, **arrs), a.runs)
         numpy_load_all(np_c), numpy_load_all(np_s)  # warm
-        np_cload, _ = median_time(lambda: numpy_load_all(np_c), a.runs)
-        np_sload, _ = median_time(lambda: numpy_load_all(np_s), a.runs)
+        np_cload = median_time(lambda: numpy_load_all(np_c), a.runs)
+        np_sload = median_time(lambda: numpy_load_all(np_s), a.runs)
 
         t_csave = driver(a.driver, "save", np_s, tio_c, a.runs, a.level, a.threads)
         t_ssave = driver(a.driver, "save", np_s, tio_s, a.runs)
@@ -98,21 +103,24 @@ def main():
         t_cload_np = driver(a.driver, "load", np_c, a.runs)
 
         rows = [
-            ("compressed save", np_csave, t_csave["median"], os.path.getsize(np_c), t_csave["file_bytes"]),
-            ("compressed load", np_cload, t_cload["median"], os.path.getsize(np_c), t_cload["file_bytes"]),
-            ("compressed load of NumPy's file", np_cload, t_cload_np["median"], os.path.getsize(np_c), os.path.getsize(np_c)),
-            ("stored save", np_ssave, t_ssave["median"], os.path.getsize(np_s), t_ssave["file_bytes"]),
-            ("stored load", np_sload, t_sload["median"], os.path.getsize(np_s), t_sload["file_bytes"]),
+            ("compressed save", np_csave, t_csave, os.path.getsize(np_c), t_csave["file_bytes"]),
+            ("compressed load", np_cload, t_cload, os.path.getsize(np_c), t_cload["file_bytes"]),
+            ("compressed load of NumPy's file", np_cload, t_cload_np, os.path.getsize(np_c),
+             os.path.getsize(np_c)),
+            ("stored save", np_ssave, t_ssave, os.path.getsize(np_s), t_ssave["file_bytes"]),
+            ("stored load", np_sload, t_sload, os.path.getsize(np_s), t_sload["file_bytes"]),
         ]
         print(f"\n{label}: {a.arrays} arrays, {payload / mib:.0f} MiB, median of {a.runs} runs, "
               f"tensorio level {a.level}")
         print(f"  {'operation':32s} {'NumPy MiB/s':>12s} {'tensorio MiB/s':>15s} {'speedup':>8s} "
-              f"{'NumPy ratio':>12s} {'tensorio ratio':>15s}")
-        for op, tn, tt, fn, ft in rows:
+              f"{'CPU-time':>9s} {'NumPy ratio':>12s} {'tensorio ratio':>15s}")
+        for op, (tn, cn), t, fn, ft in rows:
+            tt, ct = t["median"], t["cpu_median"]
             print(f"  {op:32s} {payload / mib / tn:12.1f} {payload / mib / tt:15.1f} {tn / tt:7.2f}x "
-                  f"{fn / payload:12.4f} {ft / payload:15.4f}")
+                  f"{cn / ct:8.2f}x {fn / payload:12.4f} {ft / payload:15.4f}")
             results.append({"dataset": label, "operation": op, "numpy_s": tn, "tensorio_s": tt,
-                            "speedup": tn / tt, "numpy_ratio": fn / payload,
+                            "numpy_cpu_s": cn, "tensorio_cpu_s": ct, "speedup": tn / tt,
+                            "cpu_speedup": cn / ct, "numpy_ratio": fn / payload,
                             "tensorio_ratio": ft / payload, "payload_bytes": payload})
     if a.json:
         with open(a.json, "w") as f:
