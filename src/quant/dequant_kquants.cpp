@@ -134,10 +134,14 @@ void q6_k_block(const std::byte* blk, float* y) {
     for (size_t k = 0; k < 4; ++k) {
       const uint8_t* low = ql + 32 * (k % 2);
       const unsigned nibble_shift = (k / 2) * 4;
-      for (size_t l = 0; l < 32; ++l) {
-        const int code = ((low[l] >> nibble_shift) & 0x0F) | (((qh[l] >> (2 * k)) & 3) << 4);
-        const float scale = static_cast<float>(static_cast<int8_t>(sc[2 * k + l / 16]));
-        y[128 * h + 32 * k + l] = d * scale * static_cast<float>(code - 32);
+      for (size_t g = 0; g < 2; ++g) {  // two 16-element groups, one scale each
+        const float dl = d * static_cast<float>(static_cast<int8_t>(sc[2 * k + g]));
+        float* out = y + 128 * h + 32 * k + 16 * g;
+        for (size_t i = 0; i < 16; ++i) {
+          const size_t l = 16 * g + i;
+          const int code = ((low[l] >> nibble_shift) & 0x0F) | (((qh[l] >> (2 * k)) & 3) << 4);
+          out[i] = dl * static_cast<float>(code - 32);
+        }
       }
     }
   }

@@ -8,6 +8,8 @@
 //   q5_1 (24 B): d, m, qh, qs[16]     y = q·d + m
 //   q8_0 (34 B): d, int8 qs[32]       y = q·d
 //   q8_1 (36 B): d, s (= d·Σq, unused here), int8 qs[32]
+#include <array>
+
 #include "quant/block_kernels.hpp"
 
 namespace tensorio::detail {
@@ -41,37 +43,39 @@ void dequant_q4_1(const std::byte* src, size_t blocks, float* dst) {
 }
 
 namespace {
-// The 5-bit code of elements j and j+16 from the nibble byte and the 32 high bits.
-inline int q5_low(uint8_t q, uint32_t qh, size_t j) {
-  return (q & 0x0F) | static_cast<int>(((qh >> j) & 1u) << 4);
-}
-inline int q5_high(uint8_t q, uint32_t qh, size_t j) {
-  return (q >> 4) | static_cast<int>(((qh >> (j + kHalf)) & 1u) << 4);
+// The 32 five-bit codes of a q5 block: nibbles in split-half order, fifth bit j of qh for
+// element j. Decoding into a small array first keeps the float loop below simple enough to
+// vectorize.
+// (The bit test uses a mask table, not qh >> j: SSE2 has no per-lane variable shift.)
+constexpr auto kBitMasks = [] {
+  std::array<uint32_t, kBlock> m{};
+  for (size_t j = 0; j < kBlock; ++j) m[j] = uint32_t{1} << j;
+  return m;
+}();
+
+inline void q5_codes(const uint8_t* qs, uint32_t qh, int* codes) {
+  for (size_t j = 0; j < kHalf; ++j) codes[j] = qs[j] & 0x0F;
+  for (size_t j = 0; j < kHalf; ++j) codes[j + kHalf] = qs[j] >> 4;
+  for (size_t j = 0; j < kBlock; ++j) codes[j] |= (qh & kBitMasks[j]) ? 16 : 0;
 }
 }  // namespace
 
 void dequant_q5_0(const std::byte* src, size_t blocks, float* dst) {
+  int codes[kBlock];
   for (size_t b = 0; b < blocks; ++b, src += 22, dst += kBlock) {
     const float d = fp16_at(src);
-    const uint32_t qh = load_le<uint32_t>(src + 2);
-    const uint8_t* qs = u8(src + 6);
-    for (size_t j = 0; j < kHalf; ++j) {
-      dst[j] = static_cast<float>(q5_low(qs[j], qh, j) - 16) * d;
-      dst[j + kHalf] = static_cast<float>(q5_high(qs[j], qh, j) - 16) * d;
-    }
+    q5_codes(u8(src + 6), load_le<uint32_t>(src + 2), codes);
+    for (size_t j = 0; j < kBlock; ++j) dst[j] = static_cast<float>(codes[j] - 16) * d;
   }
 }
 
 void dequant_q5_1(const std::byte* src, size_t blocks, float* dst) {
+  int codes[kBlock];
   for (size_t b = 0; b < blocks; ++b, src += 24, dst += kBlock) {
     const float d = fp16_at(src);
     const float m = fp16_at(src + 2);
-    const uint32_t qh = load_le<uint32_t>(src + 4);
-    const uint8_t* qs = u8(src + 8);
-    for (size_t j = 0; j < kHalf; ++j) {
-      dst[j] = static_cast<float>(q5_low(qs[j], qh, j)) * d + m;
-      dst[j + kHalf] = static_cast<float>(q5_high(qs[j], qh, j)) * d + m;
-    }
+    q5_codes(u8(src + 8), load_le<uint32_t>(src + 4), codes);
+    for (size_t j = 0; j < kBlock; ++j) dst[j] = static_cast<float>(codes[j]) * d + m;
   }
 }
 

@@ -4,6 +4,8 @@
 //   tq2_0 (66 B / 256): qs[64], d — four 2-bit codes per byte, in planes.
 //   q1_0  (18 B / 128): d, qs[16] — one sign bit per element, LSB first: y = ±d.
 //   q2_0  (18 B / 64):  d, qs[16] — four sequential 2-bit codes per byte: y = (q − 1)·d.
+#include <bit>
+
 #include "quant/block_kernels.hpp"
 
 namespace tensorio::detail {
@@ -61,7 +63,14 @@ void dequant_q1_0(const std::byte* src, size_t blocks, float* dst) {
   for (size_t b = 0; b < blocks; ++b, src += 18, dst += 128) {
     const float d = fp16_at(src);
     const uint8_t* qs = u8(src + 2);
-    for (size_t j = 0; j < 128; ++j) dst[j] = ((qs[j / 8] >> (j % 8)) & 1) ? d : -d;
+    // ±d is d with its sign bit flipped for clear bits (IEEE negation is exactly that).
+    const uint32_t d_bits = std::bit_cast<uint32_t>(d);
+    for (size_t byte = 0; byte < 16; ++byte) {
+      for (unsigned k = 0; k < 8; ++k) {
+        const uint32_t clear = ((qs[byte] >> k) & 1u) ^ 1u;
+        dst[8 * byte + k] = std::bit_cast<float>(d_bits ^ (clear << 31));
+      }
+    }
   }
 }
 

@@ -23,11 +23,15 @@ constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
 // negatives. The halving is folded into the block scale.
 constexpr int8_t kFp4Doubled[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
 
-// 32 elements of split-half nibbles, each y = scale · table[code] (scale first, as ggml).
+// 32 elements of split-half nibbles, each y = scale · table[code]. The 16 possible products
+// are computed once (each is the very product ggml computes per element, so the same bits) and
+// the elements become plain lookups.
 void table_group(const uint8_t* qs, const int8_t* table, float scale, float* y) {
+  float scaled[16];
+  for (size_t k = 0; k < 16; ++k) scaled[k] = scale * static_cast<float>(table[k]);
   for (size_t j = 0; j < 16; ++j) {
-    y[j] = scale * static_cast<float>(table[qs[j] & 0x0F]);
-    y[j + 16] = scale * static_cast<float>(table[qs[j] >> 4]);
+    y[j] = scaled[qs[j] & 0x0F];
+    y[j + 16] = scaled[qs[j] >> 4];
   }
 }
 
@@ -78,12 +82,8 @@ void dequant_iq4_xs(const std::byte* src, size_t blocks, float* dst) {
 
 void dequant_mxfp4(const std::byte* src, size_t blocks, float* dst) {
   for (size_t b = 0; b < blocks; ++b, src += 17, dst += 32) {
-    const float scale = e8m0_half(u8(src)[0]);
-    const uint8_t* qs = u8(src + 1);
-    for (size_t j = 0; j < 16; ++j) {
-      dst[j] = static_cast<float>(kFp4Doubled[qs[j] & 0x0F]) * scale;
-      dst[j + 16] = static_cast<float>(kFp4Doubled[qs[j] >> 4]) * scale;
-    }
+    // Products commute exactly, so table_group's scale · value equals ggml's value · scale.
+    table_group(u8(src + 1), kFp4Doubled, e8m0_half(u8(src)[0]), dst);
   }
 }
 

@@ -23,8 +23,10 @@ inline float half_to_float(uint16_t h) noexcept {
       std::bit_cast<float>((two_w >> 4) + (uint32_t{0xE0} << 23)) * 0x1.0p-112f;
   // Subnormal: the mantissa as the low bits of 0.5's float, minus 0.5, is m · 2^-24 exactly.
   const float denormalized = std::bit_cast<float>((two_w >> 17) | (uint32_t{126} << 23)) - 0.5f;
-  const uint32_t magnitude = two_w < (uint32_t{1} << 27) ? std::bit_cast<uint32_t>(denormalized)
-                                                         : std::bit_cast<uint32_t>(normalized);
+  // Select with a mask rather than ?: so loops over many halves stay branch-free (vectorized).
+  const uint32_t is_subnormal = 0u - static_cast<uint32_t>(two_w < (uint32_t{1} << 27));
+  const uint32_t magnitude = (std::bit_cast<uint32_t>(denormalized) & is_subnormal) |
+                             (std::bit_cast<uint32_t>(normalized) & ~is_subnormal);
   return std::bit_cast<float>(sign | magnitude);
 }
 
