@@ -50,6 +50,11 @@ enum class ErrorCode : uint16_t {
   unrepresentable,  // the target format cannot hold what was asked (several tensors to .npy)
   file_changed,     // the file was truncated or replaced after it was opened
   bad_metadata,     // metadata of the wrong shape (non-string values in __metadata__, ...)
+  file_too_small,   // the file is shorter than the smallest valid file of its format
+  partial_byte,     // a sub-byte tensor's bit count is not a whole number of bytes
+  size_mismatch,    // a payload's declared byte span differs from shape x item size
+  offset_gap,       // payloads leave a hole (or the first does not start where it must)
+  trailing_bytes,   // bytes after the last structure the format declares
   count_            // not an error; the number of codes + 1
 };
 

@@ -45,6 +45,14 @@ constexpr std::array<ErrorText, static_cast<size_t>(ErrorCode::count_)> kErrorTa
     {ErrorCode::unrepresentable, "unrepresentable", "the target format cannot hold the data"},
     {ErrorCode::file_changed, "file_changed", "the file changed after it was opened"},
     {ErrorCode::bad_metadata, "bad_metadata", "the metadata is malformed"},
+    {ErrorCode::file_too_small, "file_too_small",
+     "the file is shorter than the smallest valid file of its format"},
+    {ErrorCode::partial_byte, "partial_byte",
+     "a sub-byte tensor does not fill a whole number of bytes"},
+    {ErrorCode::size_mismatch, "size_mismatch",
+     "a payload's byte span differs from its shape times its item size"},
+    {ErrorCode::offset_gap, "offset_gap", "payloads leave a hole in the data section"},
+    {ErrorCode::trailing_bytes, "trailing_bytes", "the file has bytes after its last payload"},
 }};
 
 constexpr bool table_in_enum_order() {

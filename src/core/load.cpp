@@ -6,6 +6,7 @@
 #include "core/tensor_record.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
+#include "tensorio/safetensors.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio {
@@ -15,6 +16,14 @@ namespace {
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A sharded safetensors checkpoint is named by its index file.
+bool is_safetensors_index(const std::filesystem::path& path) {
+  std::string lower = path.filename().string();
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ends_with(lower, ".safetensors.index.json");
 }
 
 }  // namespace
@@ -74,6 +83,8 @@ Archive load(const std::filesystem::path& path, const OpenOptions& options) {
     case Format::npy: return open_npy(path, options);
     case Format::npz: return open_npz(path, options);
     case Format::safetensors:
+      return is_safetensors_index(path) ? open_safetensors_index(path, options)
+                                        : open_safetensors(path, options);
     case Format::gguf: break;
   }
   throw Error(ErrorCode::unknown_format, path.string(), no_offset,
@@ -101,6 +112,12 @@ std::filesystem::path save(const std::filesystem::path& path, std::span<const Te
       return target;
     case Format::npz: save_npz(target, tensors, options); return target;
     case Format::safetensors:
+      if (is_safetensors_index(target)) {
+        save_safetensors_sharded(target, tensors, options);
+      } else {
+        save_safetensors(target, tensors, options.metadata, options);
+      }
+      return target;
     case Format::gguf: break;
   }
   throw Error(ErrorCode::unknown_format, target.string(), no_offset,

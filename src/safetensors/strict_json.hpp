@@ -1,0 +1,35 @@
+// Strict JSON parsing in serde_json's dialect, the one the reference reader accepts.
+//
+// RapidJSON already matches serde_json on most points (no comments, NaN, trailing commas,
+// leading zeros or raw control characters in strings; lone surrogate escapes rejected; integers
+// past 2^64-1 become doubles). The differences are closed here:
+//   - nesting: serde_json stops at depth 128 (127 levels parse); RapidJSON has no limit, so its
+//     recursive parser could overflow the stack. We parse iteratively and count levels.
+//   - "-0": RapidJSON reports the integer 0; serde_json a float (so "-0" is no valid size).
+//     We store it as the double -0.0, which every integer check then refuses.
+//   - after the value only JSON whitespace (space, tab, LF, CR) may follow; NUL padding and a
+//     second value are errors, as "trailing characters" are for serde_json.
+// This file (with the other safetensors sources) is the only user of RapidJSON.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tensorio::detail {
+
+// serde_json's recursion limit: 128, decremented on entering an array or object and fatal at 0.
+inline constexpr unsigned kMaxJsonDepth = 127;
+
+// Parses `text` into `doc`. Throws Error(bad_json) with the absolute offset (`base_offset` +
+// position) and RapidJSON's description, or Error(limit_exceeded) for nesting past
+// kMaxJsonDepth. `what` names the text in messages ("safetensors header", "index").
+void parse_strict_json(std::string_view text, rapidjson::Document& doc, const std::string& file,
+                       uint64_t base_offset, std::string_view what);
+
+// Short JSON type name of a value, for "expected X, found Y" messages.
+std::string_view json_type_name(const rapidjson::Value& v) noexcept;
+
+}  // namespace tensorio::detail
