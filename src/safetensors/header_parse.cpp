@@ -20,6 +20,9 @@ constexpr std::string_view kMetadataKey = "__metadata__";
 
 std::string_view key_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
+// "tensor 'NAME'" for messages; built only on failure (the checks run per tensor at every open).
+std::string tag(std::string_view name) { return "tensor '" + std::string(name) + "'"; }
+
 // The header-length rules fail on files that are not safetensors at all; say what they are.
 [[noreturn]] void fail_length(std::span<const std::byte> file, const std::string& name,
                               ErrorCode code, std::string detail) {
@@ -102,9 +105,8 @@ class HeaderSchema {
   }
 
   SafetensorsEntry read_tensor(std::string_view name, const rapidjson::Value& v) const {
-    std::string quoted = "tensor '" + std::string(name) + "'";
     if (!v.IsObject()) {
-      fail(ErrorCode::bad_header, quoted +
+      fail(ErrorCode::bad_header, tag(name) +
                                       ": expected an object with dtype, shape and "
                                       "data_offsets, found " +
                                       std::string(detail::json_type_name(v)));
@@ -112,25 +114,27 @@ class HeaderSchema {
     SafetensorsEntry e;
     e.name = std::string(name);
     bool has_dtype = false, has_shape = false, has_offsets = false;
-    std::unordered_set<std::string_view> seen;
+    // Duplicate fields: flags for the three known ones; a set only for (rare) extra fields.
+    std::unordered_set<std::string_view> extra;
+    auto duplicate = [&](std::string_view field) {
+      fail(ErrorCode::duplicate_name,
+           tag(name) + ": expected unique fields, found '" + std::string(field) + "' twice");
+    };
     // Fields in document order, as serde reports the first bad one; unknown fields are ignored.
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
       std::string_view field = key_of(it->name);
       const rapidjson::Value& f = it->value;
-      if (!seen.insert(field).second) {
-        fail(ErrorCode::duplicate_name,
-             quoted + ": expected unique fields, found '" + std::string(field) + "' twice");
-      }
       if (field == "dtype") {
+        if (has_dtype) duplicate(field);
         has_dtype = true;
         if (!f.IsString()) {
-          fail(ErrorCode::bad_header, quoted + ": expected dtype to be a string, found " +
+          fail(ErrorCode::bad_header, tag(name) + ": expected dtype to be a string, found " +
                                           std::string(detail::json_type_name(f)));
         }
         auto dtype = dtype_from_safetensors(key_of(f));
         if (!dtype) {
           fail(ErrorCode::unknown_dtype,
-               quoted +
+               tag(name) +
                    ": expected a safetensors dtype (BOOL, F4, F6_E2M3, F6_E3M2, U8, I8, "
                    "F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, I16, U16, F16, BF16, "
                    "I32, U32, F32, C64, F64, I64, U64), found '" +
@@ -138,11 +142,15 @@ class HeaderSchema {
         }
         e.dtype = *dtype;
       } else if (field == "shape") {
+        if (has_shape) duplicate(field);
         has_shape = true;
-        read_shape(quoted, f, e.shape);
+        read_shape(name, f, e.shape);
       } else if (field == "data_offsets") {
+        if (has_offsets) duplicate(field);
         has_offsets = true;
-        read_offsets(quoted, f, e);
+        read_offsets(name, f, e);
+      } else if (!extra.insert(field).second) {
+        duplicate(field);
       }
     }
     const char* missing = !has_dtype     ? "dtype"
@@ -150,29 +158,29 @@ class HeaderSchema {
                           : !has_offsets ? "data_offsets"
                                          : nullptr;
     if (missing) {
-      fail(ErrorCode::bad_header, quoted + ": expected a field '" + missing + "', found none");
+      fail(ErrorCode::bad_header, tag(name) + ": expected a field '" + missing + "', found none");
     }
     return e;
   }
 
-  void read_shape(const std::string& quoted, const rapidjson::Value& f,
+  void read_shape(std::string_view name, const rapidjson::Value& f,
                   std::vector<uint64_t>& shape) const {
     if (!f.IsArray()) {
-      fail(ErrorCode::bad_shape, quoted +
+      fail(ErrorCode::bad_shape, tag(name) +
                                      ": expected shape to be an array of non-negative "
                                      "integers, found " +
                                      std::string(detail::json_type_name(f)));
     }
     if (f.Size() > limits_.max_dims) {
       fail(ErrorCode::limit_exceeded,
-           quoted + ": expected at most " + std::to_string(limits_.max_dims) +
+           tag(name) + ": expected at most " + std::to_string(limits_.max_dims) +
                " dimensions (Limits::max_dims), found " + std::to_string(f.Size()));
     }
     shape.reserve(f.Size());
     for (rapidjson::SizeType i = 0; i < f.Size(); ++i) {
       uint64_t d = 0;
       if (!read_u64(f[i], d)) {
-        fail(ErrorCode::bad_shape, quoted + ": expected shape[" + std::to_string(i) +
+        fail(ErrorCode::bad_shape, tag(name) + ": expected shape[" + std::to_string(i) +
                                        "] to be a non-negative integer below 2^64, found " +
                                        std::string(detail::json_type_name(f[i])));
       }
@@ -180,18 +188,17 @@ class HeaderSchema {
     }
   }
 
-  void read_offsets(const std::string& quoted, const rapidjson::Value& f,
-                    SafetensorsEntry& e) const {
+  void read_offsets(std::string_view name, const rapidjson::Value& f, SafetensorsEntry& e) const {
     if (!f.IsArray() || f.Size() != 2) {
       std::string found = f.IsArray() ? "an array of " + std::to_string(f.Size()) + " elements"
                                       : std::string(detail::json_type_name(f));
       fail(ErrorCode::bad_offsets,
-           quoted + ": expected data_offsets to be [begin, end], found " + found);
+           tag(name) + ": expected data_offsets to be [begin, end], found " + found);
     }
     for (rapidjson::SizeType i = 0; i < 2; ++i) {
       uint64_t x = 0;
       if (!read_u64(f[i], x)) {
-        fail(ErrorCode::bad_offsets, quoted + ": expected data_offsets[" + std::to_string(i) +
+        fail(ErrorCode::bad_offsets, tag(name) + ": expected data_offsets[" + std::to_string(i) +
                                          "] to be a non-negative integer below 2^64, found " +
                                          std::string(detail::json_type_name(f[i])));
       }

@@ -29,44 +29,47 @@ void validate_safetensors_offsets(SafetensorsHeader& header, uint64_t file_size,
   auto at = [&](uint64_t rel) { return checked_add(header.data_offset, rel).value_or(8); };
   uint64_t running_end = 0;
   for (const SafetensorsEntry& t : tensors) {
-    std::string quoted = "tensor '" + t.name + "'";
-    std::string offsets = "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
+    // Message pieces are built only on failure: this loop runs once per tensor at every open.
+    auto quoted = [&] { return "tensor '" + t.name + "'"; };
+    auto offsets = [&] {
+      return "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
+    };
     if (t.end < t.begin) {
       throw Error(
           ErrorCode::bad_offsets, file, at(t.begin),
-          quoted + ": expected data_offsets [begin, end] with begin <= end, found " + offsets);
+          quoted() + ": expected data_offsets [begin, end] with begin <= end, found " + offsets());
     }
     if (t.begin < running_end) {
       throw Error(ErrorCode::overlap, file, at(t.begin),
-                  quoted + ": expected data to start at " + std::to_string(running_end) +
-                      " (where the previous tensor ends), found " + offsets +
+                  quoted() + ": expected data to start at " + std::to_string(running_end) +
+                      " (where the previous tensor ends), found " + offsets() +
                       ", which overlaps it");
     }
     if (t.begin > running_end) {
       throw Error(ErrorCode::offset_gap, file, at(running_end),
-                  quoted + ": expected data to start at " + std::to_string(running_end) +
+                  quoted() + ": expected data to start at " + std::to_string(running_end) +
                       (running_end == 0 ? " (the start of the data buffer)"
                                         : " (where the previous tensor ends)") +
-                      ", found " + offsets + ", leaving a hole");
+                      ", found " + offsets() + ", leaving a hole");
     }
     auto count = element_count(t.shape);
     auto bits = count ? checked_mul(*count, element_bits(t.dtype)) : std::nullopt;
     if (!bits) {
       throw Error(ErrorCode::size_overflow, file, at(t.begin),
-                  quoted +
+                  quoted() +
                       ": expected a shape whose size in bits fits in 64 bits, found one "
                       "that overflows");
     }
     if (*bits % 8 != 0) {
       throw Error(ErrorCode::partial_byte, file, at(t.begin),
-                  quoted + ": expected a whole number of bytes, found " + std::to_string(*count) +
+                  quoted() + ": expected a whole number of bytes, found " + std::to_string(*count) +
                       " " + std::string(dtype_name(t.dtype)) +
                       " elements = " + std::to_string(*bits) + " bits");
     }
     if (t.end - t.begin != *bits / 8) {
       throw Error(ErrorCode::size_mismatch, file, at(t.begin),
-                  quoted + ": expected data_offsets spanning " + std::to_string(*bits / 8) +
-                      " bytes for its shape and dtype, found " + offsets + " (" +
+                  quoted() + ": expected data_offsets spanning " + std::to_string(*bits / 8) +
+                      " bytes for its shape and dtype, found " + offsets() + " (" +
                       std::to_string(t.end - t.begin) + " bytes)");
     }
     running_end = t.end;

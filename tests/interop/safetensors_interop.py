@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""npy <-> safetensors through `tensorio convert`, checked against NumPy and against an
+"""npy/npz <-> safetensors through `tensorio convert`, checked against NumPy and against an
 independent reading of the safetensors layout (struct + json here, not tensorio).
 
     safetensors_interop.py TENSORIO_EXE
@@ -10,6 +10,8 @@ independent reading of the safetensors layout (struct + json here, not tensorio)
   file (so npy -> safetensors -> npy preserves every byte);
 - big-endian and Fortran-order .npy become native C-order bytes;
 - `inspect --json` reports __metadata__ as metadata and absolute file offsets;
+- numpy.savez arrays -> .safetensors -> .npz -> .safetensors keep every byte (and NumPy reads
+  the .npz tensorio writes);
 - a sharded round trip (convert to an index with --max-shard-size, back to one file) keeps every
   tensor byte and the reference writer's layout.
 """
@@ -151,6 +153,31 @@ with tempfile.TemporaryDirectory() as tmp:
     order = sorted(header, key=lambda k: header[k]["data_offsets"][0])
     widths = [tensors[k].dtype.itemsize for k in order]
     check(widths == sorted(widths, reverse=True), "data order by width %r" % widths)
+
+    # npz <-> safetensors: numpy.savez arrays keep every byte through safetensors and back.
+    arrays = {"emb": sample("float32", (6, 4), 1), "ids": sample("int64", (5,), 2),
+              "mask": sample("bool", (2, 3), 3), "h": sample("float16", (), 4),
+              "z": sample("complex64", (2, 2), 5), "empty": np.zeros((0, 3), dtype="uint16")}
+    npz = os.path.join(tmp, "a.npz")
+    np.savez(npz, **arrays)
+    st = os.path.join(tmp, "from_npz.safetensors")
+    run("convert", npz, st)
+    _, header, data = read_st(st)
+    check(set(header) == set(arrays), "npz -> safetensors names %r" % sorted(header))
+    for name, arr in arrays.items():
+        b, e = header[name]["data_offsets"]
+        check(data[b:e] == arr.tobytes(), "npz -> safetensors bytes of %s" % name)
+        check(header[name]["shape"] == list(arr.shape), "npz -> safetensors shape of %s" % name)
+    npz2 = os.path.join(tmp, "back.npz")
+    run("convert", st, npz2)
+    with np.load(npz2) as back:
+        for name, arr in arrays.items():
+            check(back[name].dtype == arr.dtype and back[name].tobytes() == arr.tobytes(),
+                  "safetensors -> npz bytes of %s" % name)
+    st2 = os.path.join(tmp, "again.safetensors")
+    run("convert", npz2, st2)
+    with open(st, "rb") as a, open(st2, "rb") as b:
+        check(a.read() == b.read(), "safetensors -> npz -> safetensors is not byte-identical")
 
 if failures:
     print("%d failures" % len(failures))
