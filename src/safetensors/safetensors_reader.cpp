@@ -18,10 +18,11 @@ SafetensorsFile read_safetensors_file(const std::string& path, const Limits& lim
   for (SafetensorsEntry& e : out.header.tensors) {
     // Validation guarantees data_offset + end <= file size, so these cannot overflow.
     auto rec = std::make_shared<TensorRecord>();
-    rec->name = e.name;
-    rec->dtype = e.dtype;
-    rec->shape = e.shape;
+    // The entry's name and shape move into the record (header.tensors keeps only offsets).
     rec->num_elements = *element_count(e.shape);
+    rec->name = std::move(e.name);
+    rec->dtype = e.dtype;
+    rec->shape = std::move(e.shape);
     rec->nbytes = e.end - e.begin;
     rec->file_offset = out.header.data_offset + e.begin;
     rec->file = out.file;

@@ -13,6 +13,7 @@ namespace tensorio::detail {
 
 // Maps `file` and parses its header (rules 1-7), then builds one record per tensor in data
 // order, each a span of the mapping: stored bytes are the payload (little-endian, C order).
+// The names and shapes of header.tensors are moved into the records.
 struct SafetensorsFile {
   std::shared_ptr<const MappedFile> file;
   SafetensorsHeader header;
