@@ -1,13 +1,12 @@
 #include "npz/member_inflate.hpp"
 
 #include <libdeflate.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <climits>
 #include <memory>
 
 #include "tensorio/error.hpp"
+#include "zip/deflate_prefix.hpp"
 
 namespace tensorio::npz {
 
@@ -56,27 +55,8 @@ void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> o
 
 std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                                       const MemberRef& member) {
-  limit = std::min<size_t>(limit, UINT_MAX);
-  std::vector<std::byte> out(limit);
-  z_stream zs{};
-  if (inflateInit2(&zs, -15) != Z_OK) throw std::bad_alloc();
-  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
-  // zlib counts in 32-bit units; a prefix never needs more input than that.
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(compressed.data()));
-  zs.avail_in = static_cast<uInt>(std::min<size_t>(compressed.size(), UINT_MAX));
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(limit);
-  while (zs.avail_out > 0) {
-    int rc = inflate(&zs, Z_SYNC_FLUSH);
-    if (rc == Z_STREAM_END) break;
-    if (rc == Z_BUF_ERROR) break;  // input exhausted: the caller sees a short prefix
-    if (rc != Z_OK) {
-      corrupt(member, std::string("expected a valid DEFLATE stream, found corrupt data (") +
-                          (zs.msg ? zs.msg : "zlib error") + ")");
-    }
-  }
-  out.resize(limit - zs.avail_out);
-  return out;
+  zip::DeflateSource source{*member.path, member.data_offset, "member '" + *member.name + "'"};
+  return zip::inflate_prefix(compressed, limit, source).bytes;
 }
 
 uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc) noexcept {

@@ -1,6 +1,7 @@
 // Inflating deflated zip members: the whole member with libdeflate (fast, whole-buffer, into an
-// exactly sized buffer) and a bounded prefix with zlib's streaming inflate (libdeflate leaves
-// the output undefined when it stops early, so it cannot decode "just the first bytes").
+// exactly sized buffer) and a bounded prefix with our own prefix decoder (libdeflate leaves the
+// output undefined when it stops early, so it cannot decode "just the first bytes"; see
+// zip/deflate_prefix.hpp).
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,8 @@ void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> o
                    const MemberRef& member);
 
 // Inflates at most `limit` bytes from the start of `compressed` (fewer if the stream ends).
-// Costs O(limit) work, whatever the member's size. Throws Error(bad_compressed_data) on a
-// corrupt stream.
+// Costs O(limit) work, whatever the member's size. Throws Error(bad_compressed_data) when the
+// decoded part is corrupt or the input ends before the stream or the limit does.
 std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                                       const MemberRef& member);
 
