@@ -1,0 +1,76 @@
+// Opening a 1,000-tensor checkpoint in each multi-tensor format, with a 100 MiB and a 4 GiB
+// payload: the open must cost the header only (well under 1 ms), the same for both sizes.
+//
+// The files are written once per process with tensorio::save (1,000 float16 tensors, one
+// shared source buffer, so building them costs disk time but little memory) in a scratch
+// directory under $TMPDIR, and removed at exit. A format this build cannot write is skipped.
+// Reports opens/s (items_per_second) and the time per open.
+#include <benchmark/benchmark.h>
+
+#include <map>
+
+#include "bench/bench_util.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace tensorio::bench {
+namespace {
+
+constexpr size_t kTensors = 1000;
+
+// Path of the checkpoint for (extension, payload MiB), written on first use; empty when this
+// build cannot write the format.
+std::filesystem::path checkpoint(const std::string& ext, uint64_t payload_mib) {
+  static std::map<std::pair<std::string, uint64_t>, std::filesystem::path> made;
+  auto key = std::make_pair(ext, payload_mib);
+  if (auto it = made.find(key); it != made.end()) return it->second;
+  uint64_t per_tensor = (payload_mib << 20) / kTensors / 2 * 2;
+  std::vector<std::byte> source(per_tensor, std::byte{0x3c});
+  std::vector<std::string> names;
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < kTensors; ++i)
+    names.push_back("model.layers." + std::to_string(i / 10) + ".w" + std::to_string(i % 10) +
+                    ".weight");
+  for (size_t i = 0; i < kTensors; ++i) {
+    refs.push_back({names[i], DType::float16, {per_tensor / 2}, source});
+  }
+  auto path = scratch_dir() / ("open_" + std::to_string(payload_mib) + "mib" + ext);
+  try {
+    save(path, refs);
+  } catch (const Error&) {
+    path.clear();
+  }
+  made[key] = path;
+  return path;
+}
+
+void BM_Open(benchmark::State& state, const std::string& ext) {
+  auto path = checkpoint(ext, static_cast<uint64_t>(state.range(0)));
+  if (path.empty()) {
+    state.SkipWithError(("this build does not write " + ext).c_str());
+    return;
+  }
+  Archive warm = load(path);  // page the header in: this measures decoding, not the disk
+  for (auto _ : state) benchmark::DoNotOptimize(load(path));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["tensors"] = static_cast<double>(warm.size());
+  state.counters["file_GiB"] = static_cast<double>(warm.file_size()) / (1 << 30);
+}
+
+BENCHMARK_CAPTURE(BM_Open, npz, std::string(".npz"))
+    ->Arg(100)
+    ->Arg(4096)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Open, safetensors, std::string(".safetensors"))
+    ->Arg(100)
+    ->Arg(4096)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Open, gguf, std::string(".gguf"))
+    ->Arg(100)
+    ->Arg(4096)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace tensorio::bench
