@@ -1,12 +1,12 @@
 // FileReader — copies byte ranges of one opened file into memory, by a chosen ReadPath.
 //
 // The automatic path asks, per block, whether the bytes are in the page cache (mincore over the
-// mapping): cached blocks are mapped in bulk (MADV_POPULATE_READ) and copied with memcpy, which
-// runs at memory speed where the kernel's own copy in pread() does not (on the reference VM
-// pread() from the page cache reaches about half of memcpy); other blocks take what the page
-// cache has without waiting (preadv2 RWF_NOWAIT) and read the rest with O_DIRECT. mincore only
-// reports the page cache for files the process owns or may write; for others it reports
-// "not cached" and the RWF_NOWAIT copy still finds the cached bytes.
+// mapping): cached blocks are mapped in bulk (MADV_POPULATE_READ) and copied with non-temporal
+// stores, which runs at memory speed where the kernel's own copy in pread() does not (on the
+// reference VM pread() from the page cache reaches about half of memcpy); other blocks are read
+// with buffered pread(), which on the reference VM beats O_DIRECT on cold files by 2x (see
+// bench/RESULTS.md). mincore only reports the page cache for files the process owns or may
+// write; for others it says "not cached" and pread() still finds the cached bytes.
 //
 // Shared by the threads of one read: read() is thread-safe. Buffered reads use the mapping's
 // own descriptor with pread() (positional, so threads never share a file position). O_DIRECT
@@ -49,9 +49,6 @@ class FileReader {
   // The O_DIRECT descriptor, or -1 when the filesystem refuses O_DIRECT.
   int direct_fd();
   void read_buffered(uint64_t offset, std::span<std::byte> dst);
-  // Bytes of [offset, offset + dst.size()) that were already in the page cache, copied to dst
-  // without waiting for storage (a prefix: possibly 0, possibly all).
-  size_t read_cached_prefix(uint64_t offset, std::span<std::byte> dst);
   // Returns false (having read nothing that matters) when O_DIRECT turns out to be refused.
   bool read_direct(uint64_t offset, std::span<std::byte> dst, size_t block_bytes,
                    AlignedBuffer& bounce);
