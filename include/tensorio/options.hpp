@@ -25,6 +25,8 @@ struct Limits {
   uint32_t max_dims = 64;
   // ggml's GGML_MAX_DIMS; a gguf tensor with more dimensions is refused.
   uint32_t max_gguf_dims = 4;
+  // Bytes of one gguf tensor name: ggml refuses names of GGML_MAX_NAME (64) bytes or more.
+  uint32_t max_gguf_name_bytes = 63;
   // Bytes of one string (gguf keys and values, names).
   uint64_t max_string_bytes = 1ull << 30;
   // Elements of one gguf metadata array, and nesting depth of gguf arrays.

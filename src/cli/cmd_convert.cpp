@@ -5,6 +5,7 @@
 
 #include "cli/cli.hpp"
 #include "tensorio/dequantize.hpp"
+#include "tensorio/gguf.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio::cli {
@@ -14,7 +15,9 @@ const Command kConvert{
     "usage: tensorio convert IN OUT [options]\n"
     "  Reads any supported IN and writes OUT in the format of OUT's extension (.npy, .npz,\n"
     "  .safetensors, .gguf). OUT is replaced atomically. Fails (exit 1) when the target\n"
-    "  format cannot hold a tensor, e.g. several tensors into one .npy.\n"
+    "  format cannot hold a tensor, e.g. several tensors into one .npy, or a quantized gguf\n"
+    "  tensor into anything but .gguf without --dequantize. gguf to gguf keeps every typed\n"
+    "  metadata value.\n"
     "  --compress            .npz: DEFLATE the members (savez_compressed)\n"
     "  --level N             .npz: compression level 0..12 (default 6)\n"
     "  --threads N           compression threads (default: all cores)\n"
@@ -81,7 +84,13 @@ int run_convert(const std::vector<std::string>& argv) {
   std::vector<TensorRef> refs;
   refs.reserve(views.size());
   for (const TensorView& v : views) refs.push_back(TensorRef::from_view(v));
-  auto written = save(out_path, refs, opts);
+  std::filesystem::path written = out_path;
+  if (target_is_gguf && in.format() == Format::gguf) {
+    // The generic save() carries string metadata only; gguf to gguf keeps every typed value.
+    save_gguf(out_path, refs, copy_gguf_metadata(gguf_file(in).metadata()), opts);
+  } else {
+    written = save(out_path, refs, opts);
+  }
   std::printf("wrote %s (%zu tensors)\n", written.string().c_str(), refs.size());
   return 0;
 }

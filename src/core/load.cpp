@@ -4,6 +4,7 @@
 
 #include "core/save_checks.hpp"
 #include "core/tensor_record.hpp"
+#include "tensorio/gguf.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
 #include "tensorio/safetensors.hpp"
@@ -85,7 +86,7 @@ Archive load(const std::filesystem::path& path, const OpenOptions& options) {
     case Format::safetensors:
       return is_safetensors_index(path) ? open_safetensors_index(path, options)
                                         : open_safetensors(path, options);
-    case Format::gguf: break;
+    case Format::gguf: return open_gguf(path, options);
   }
   throw Error(ErrorCode::unknown_format, path.string(), no_offset,
               "expected a format this build reads, found " + path.extension().string());
@@ -118,7 +119,14 @@ std::filesystem::path save(const std::filesystem::path& path, std::span<const Te
         save_safetensors(target, tensors, options.metadata, options);
       }
       return target;
-    case Format::gguf: break;
+    case Format::gguf: {
+      // The generic path carries string metadata only; save_gguf() takes typed values.
+      std::vector<GgufKeyValue> metadata;
+      metadata.reserve(options.metadata.size());
+      for (const auto& [k, v] : options.metadata) metadata.push_back({k, GgufValue(v)});
+      save_gguf(target, tensors, metadata, options);
+      return target;
+    }
   }
   throw Error(ErrorCode::unknown_format, target.string(), no_offset,
               "expected a format this build writes, found " + target.extension().string());
