@@ -58,4 +58,32 @@ void dequantize(DType from, std::span<const std::byte> src, std::span<float> out
 // at once when the types are not supported.
 TensorView dequantized(const TensorView& view, DType to = DType::float32);
 
+// MLX's affine form of a q4_0, q4_1 or q8_0 tensor — what mlx.core.load returns for it, and
+// what OpenOptions::gguf_mlx_quantized makes load() present instead of the raw blocks.
+//
+// MLX affine quantization stores w ≈ scale · q + bias with unsigned `bits`-bit codes q packed
+// little-endian into uint32 words (element k of a word at bits k·bits), one float16 scale and
+// bias per group of 32 elements. For a tensor named `P.weight` with row-major shape [..., n]:
+//   weights  `P.weight`  uint32   [..., n·bits/32]   bits = 4 (q4_0, q4_1) or 8 (q8_0)
+//   scales   `P.scales`  float16  [..., n/32]        the block's d
+//   biases   `P.biases`  float16  [..., n/32]        q4_0: −8·d, q4_1: m, q8_0: −128·d
+// The prefix P is the name without its last 7 characters (MLX assumes a ".weight" suffix and
+// does not check it; a name shorter than 7 characters is kept whole). Codes: q4 nibbles are
+// reordered from ggml's split halves to sequential order; q8 bytes are flipped from int8 to
+// uint8 (q ^ 0x80). Computing −8·d and −128·d in float16 overflows to ±Inf only when |d| is
+// above 8188 / 511.98 (as in MLX). For every finite result, scale · q + bias evaluated in float32
+// equals dequantize()'s value exactly (the same bits, except that ggml's (q − 8)·d can be −0
+// where MLX's form gives +0).
+//
+// Each of the three views is lazy (built from the blocks on its first data() call) and keeps
+// `quantized` alive. Throws Error(unsupported_dtype) for other dtypes and Error(bad_shape) for a
+// 0-d tensor.
+struct MlxAffineViews {
+  TensorView weights;
+  TensorView scales;
+  TensorView biases;
+};
+bool is_mlx_affine_dtype(DType dtype) noexcept;
+MlxAffineViews mlx_affine_views(const TensorView& quantized);
+
 }  // namespace tensorio

@@ -53,7 +53,10 @@ struct OpenOptions {
   // checked when inflated). `tensorio verify` always checks.
   bool verify_crc_on_access = false;
   // gguf: present Q4_0/Q4_1/Q8_0 tensors as MLX does (packed uint32 weights plus float16
-  // `.scales` and `.biases`), so MLX users get the tensors mlx.core.load gives them.
+  // `.scales` and `.biases`), so MLX users get the tensors mlx.core.load gives them. Each such
+  // tensor becomes three archive tensors, in place (see mlx_affine_views() in
+  // tensorio/dequantize.hpp for names, shapes and values); gguf_file().tensor_infos() still
+  // lists the file's tensors.
   bool gguf_mlx_quantized = false;
 };
 

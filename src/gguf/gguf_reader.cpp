@@ -8,6 +8,7 @@
 #include "core/mapped_file.hpp"
 #include "core/tensor_record.hpp"
 #include "gguf/gguf_parse.hpp"
+#include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 
 namespace tensorio {
@@ -50,7 +51,19 @@ Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options)
   state->files.push_back(gguf->file);
   state->tensors.reserve(gguf->tensors.size());
   state->index.reserve(gguf->tensors.size());
-  for (const GgufTensorInfo& t : gguf->tensors) state->add(TensorView(make_record(*gguf, t)));
+  for (const GgufTensorInfo& t : gguf->tensors) {
+    TensorView view(make_record(*gguf, t));
+    if (options.gguf_mlx_quantized && is_mlx_affine_dtype(t.dtype)) {
+      // MLX's presentation: the blocks become weights + scales + biases (names may collide
+      // with other tensors, which add() reports as duplicate_name, like MLX).
+      MlxAffineViews mlx = mlx_affine_views(view);
+      state->add(std::move(mlx.weights));
+      state->add(std::move(mlx.scales));
+      state->add(std::move(mlx.biases));
+    } else {
+      state->add(std::move(view));
+    }
+  }
   for (const GgufValueView& v : gguf->values) {
     if (v.type() == GgufType::string) {
       state->string_metadata.emplace_back(std::string(v.key()), std::string(v.as_string()));
