@@ -66,9 +66,13 @@ inline std::string json_f64(double v) {
   return buf;
 }
 
-inline std::string header(uint32_t version, uint64_t alignment, uint64_t data_offset) {
-  return "{\"version\":" + std::to_string(version) + ",\"alignment\":" + std::to_string(alignment) +
-         ",\"data_offset\":" + std::to_string(data_offset) + ",\n\"kv\":[\n";
+// `data_offset` is rendered only for files with tensors: without any there is no data section,
+// and ggml then reports the unpadded end of the metadata while tensorio reports it padded.
+inline std::string header(uint32_t version, uint64_t alignment, uint64_t data_offset,
+                          bool has_tensors) {
+  return "{\"version\":" + std::to_string(version) + ",\"alignment\":" +
+         std::to_string(alignment) + ",\"data_offset\":" +
+         (has_tensors ? std::to_string(data_offset) : std::string("null")) + ",\n\"kv\":[\n";
 }
 
 inline std::string scalar_kv(std::string_view key, int type, const std::string& value_json) {
