@@ -128,7 +128,8 @@ MlxAffineViews mlx_affine_views(const TensorView& quantized) {
   }
   if (quantized.shape().empty() || quantized.shape().back() % kGroup != 0) {
     throw Error(ErrorCode::bad_shape, path, no_offset,
-                "tensor '" + name + "': expected a last dimension that is a multiple of 32, found " +
+                "tensor '" + name +
+                    "': expected a last dimension that is a multiple of 32, found " +
                     (quantized.shape().empty() ? std::string("a 0-d tensor")
                                                : std::to_string(quantized.shape().back())));
   }

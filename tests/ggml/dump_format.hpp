@@ -70,9 +70,9 @@ inline std::string json_f64(double v) {
 // and ggml then reports the unpadded end of the metadata while tensorio reports it padded.
 inline std::string header(uint32_t version, uint64_t alignment, uint64_t data_offset,
                           bool has_tensors) {
-  return "{\"version\":" + std::to_string(version) + ",\"alignment\":" +
-         std::to_string(alignment) + ",\"data_offset\":" +
-         (has_tensors ? std::to_string(data_offset) : std::string("null")) + ",\n\"kv\":[\n";
+  return "{\"version\":" + std::to_string(version) + ",\"alignment\":" + std::to_string(alignment) +
+         ",\"data_offset\":" + (has_tensors ? std::to_string(data_offset) : std::string("null")) +
+         ",\n\"kv\":[\n";
 }
 
 inline std::string scalar_kv(std::string_view key, int type, const std::string& value_json) {

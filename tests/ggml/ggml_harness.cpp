@@ -129,8 +129,8 @@ int cmd_dump(const Api& api, const std::string& path, bool load_data) {
   std::vector<unsigned char> file;
   if (!read_file(path, file)) return kExitError;
   const size_t data_offset = api.gguf_get_data_offset(ctx);
-  std::string out = df::header(api.gguf_get_version(ctx), api.gguf_get_alignment(ctx),
-                               data_offset, api.gguf_get_n_tensors(ctx) > 0);
+  std::string out = df::header(api.gguf_get_version(ctx), api.gguf_get_alignment(ctx), data_offset,
+                               api.gguf_get_n_tensors(ctx) > 0);
   bool first = true;
   for (int64_t i = 0; i < api.gguf_get_n_kv(ctx); ++i)
     df::append_item(out, first, kv_json(api, ctx, i));

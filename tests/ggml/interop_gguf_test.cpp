@@ -52,7 +52,8 @@ std::string scalar_json(const tensorio::GgufValueView& v) {
 }
 
 std::string kv_json(std::string_view key, const tensorio::GgufValueView& v) {
-  if (v.type() != GgufType::array) return df::scalar_kv(key, static_cast<int>(v.type()), scalar_json(v));
+  if (v.type() != GgufType::array)
+    return df::scalar_kv(key, static_cast<int>(v.type()), scalar_json(v));
   const tensorio::GgufArrayView arr = v.array();
   std::string values;
   for (uint64_t i = 0; i < arr.size(); ++i) {
@@ -70,7 +71,8 @@ std::string tensorio_dump(const fs::path& path) {
       df::header(g.version(), g.alignment(), g.data_offset(), !g.tensor_infos().empty());
   const tensorio::GgufMetadata md = g.metadata();
   bool first = true;
-  for (size_t i = 0; i < md.size(); ++i) df::append_item(out, first, kv_json(md.key(i), md.value(i)));
+  for (size_t i = 0; i < md.size(); ++i)
+    df::append_item(out, first, kv_json(md.key(i), md.value(i)));
   out += df::kBetweenSections;
   first = true;
   const auto infos = g.tensor_infos();
@@ -81,8 +83,9 @@ std::string tensorio_dump(const fs::path& path) {
     const auto bytes = a.tensors()[i].data();
     const uint64_t hash =
         df::fnv1a(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    df::append_item(out, first,
-                    df::tensor(t.name, static_cast<int>(t.ggml_type), ne, t.offset, t.nbytes, hash));
+    df::append_item(
+        out, first,
+        df::tensor(t.name, static_cast<int>(t.ggml_type), ne, t.offset, t.nbytes, hash));
   }
   out += df::kEnd;
   return out;
@@ -180,7 +183,9 @@ std::vector<GgufKeyValue> all_metadata() {
   std::vector<std::string> tokens;
   for (int i = 0; i < 300; ++i) tokens.push_back("tok" + std::to_string(i));
   tokens.push_back("");
-  tokens.push_back("\xe2\x96\x81" "the");
+  tokens.push_back(
+      "\xe2\x96\x81"
+      "the");
   kv.push_back({"tokenizer.ggml.tokens", GgufValue::string_array(tokens)});
   return kv;
 }
@@ -203,8 +208,8 @@ struct OurTensors {
       std::vector<std::byte> bytes(*tensorio::byte_size(info.dtype, n));
       for (auto& b : bytes) b = static_cast<std::byte>(rng() & 0xFF);
       payloads.push_back(std::move(bytes));
-      refs.push_back({"t" + std::to_string(index) + "." + std::string(info.name), info.dtype,
-                      shape, payloads.back()});
+      refs.push_back({"t" + std::to_string(index) + "." + std::string(info.name), info.dtype, shape,
+                      payloads.back()});
       ++index;
     }
   }

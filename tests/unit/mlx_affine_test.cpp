@@ -33,7 +33,7 @@ std::vector<std::byte> random_blocks(DType t, size_t blocks, uint32_t seed) {
   for (size_t b = 0; b < blocks; ++b) {
     for (size_t f = 0; f < (t == DType::q4_1 ? 2u : 1u); ++f) {
       uint16_t h = static_cast<uint16_t>((rng() & 0x83FF) | 0x3800);  // ±[0.5, 1)
-      if (b % 7 == 3) h = static_cast<uint16_t>(rng() & 0x83FF);       // some subnormals
+      if (b % 7 == 3) h = static_cast<uint16_t>(rng() & 0x83FF);      // some subnormals
       std::memcpy(&out[b * info.block_bytes + 2 * f], &h, 2);
     }
   }
@@ -88,7 +88,7 @@ TEST(MlxAffine, LoaderPresentsMlxTensors) {
   EXPECT_EQ(shape_of(a.at("tok")), (std::vector<uint64_t>{2, 16}));  // 8-bit: 4 per word
   EXPECT_EQ(shape_of(a.at("tok.scales")), (std::vector<uint64_t>{2, 2}));
   EXPECT_EQ(a.at("output_norm.weight").dtype(), DType::float32);  // untouched
-  EXPECT_FALSE(a.at("blk.0.ffn.scales").materialized());         // lazy until asked
+  EXPECT_FALSE(a.at("blk.0.ffn.scales").materialized());          // lazy until asked
 
   // Without the option the raw blocks come back.
   auto raw = tensorio::load(fx.path);
@@ -147,7 +147,7 @@ TEST(MlxAffine, PackedOrderIsSequential) {
   ASSERT_EQ(words.size(), 4u);
   EXPECT_EQ(words[0], 0x76543210u);  // elements 0..7 in nibbles 0..7
   EXPECT_EQ(words[1], 0xFEDCBA98u);
-  EXPECT_EQ(words[2], 0x76543210u);  // elements 16..23 (codes 0..7 again)
+  EXPECT_EQ(words[2], 0x76543210u);                        // elements 16..23 (codes 0..7 again)
   EXPECT_EQ(a.at("x.biases").as<uint16_t>()[0], 0xC800u);  // −8.0 in float16
   fs::remove(p);
 }
