@@ -40,6 +40,14 @@ struct Limits {
 };
 
 // How payload bytes reach the caller.
+//
+// With pread, headers are still parsed from the mapping while the file is opened (they are
+// small and read at once), but no payload byte is ever read through it: the first data() of each
+// view copies the stored payload with pread() into a page-aligned buffer owned by the view and
+// runs any transform (byte swap, inflate, dequantize) on that copy. A file that shrank or
+// vanished since it was opened then fails that data() with Error(file_changed) or
+// Error(io_error) instead of a SIGBUS. TensorView::zero_copy() is false for every view;
+// stored_bytes() still names the bytes in the mapping and should not be used in this mode.
 enum class AccessMode : uint8_t {
   mmap,   // views point into a read-only shared mapping (default; zero-copy)
   pread,  // views are read with pread() into owned buffers on first access: for network

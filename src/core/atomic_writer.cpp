@@ -113,11 +113,12 @@ void AtomicWriter::fail(const char* what, int err) {
 
 void AtomicWriter::write_fully(const std::byte* data, size_t size) {
   while (size > 0) {
-    // Cap each call so that an injected fault lands on a predictable boundary and huge spans
-    // never hit the kernel's 2 GiB per-call limit. 64 MiB calls also measured faster than
-    // 1 GiB ones into ext4 (the dirty-page throttling paces smaller writes more smoothly), at
-    // a system call per 64 MiB, which costs nothing.
-    size_t chunk = std::min<size_t>(size, kMaxWriteCall);
+    // At most one buffer's worth per call: a failure (ENOSPC, EIO, EFBIG, or one injected by the
+    // test hook) can then land on every buffer boundary, spans that bypass the buffer included. The
+    // 64 MiB cap keeps huge buffers off the kernel's 2 GiB per-call limit; 64 MiB calls also
+    // measured faster than 1 GiB ones into ext4 (the dirty-page throttling paces smaller writes
+    // more smoothly), at a system call per 64 MiB, which costs nothing.
+    size_t chunk = std::min({size, kMaxWriteCall, buffer_bytes_});
     if (int err = injected_fault(chunk)) fail("write", err);
     ssize_t n = ::write(fd_, data, chunk);
     if (n < 0) {

@@ -6,7 +6,8 @@
 // tensors) are collected in one page-aligned buffer of SaveOptions::buffer_bytes, allocated on
 // first use, and handed to write() in whole buffers; a span of 64 KiB or more (a payload) goes
 // to write() directly from the caller's memory after the pending bytes, saving a memcpy. Each
-// write() call carries at most 64 MiB.
+// write() call carries at most one buffer's worth (and at most 64 MiB), so faults can be
+// injected at every buffer boundary.
 // commit() flushes, optionally fsyncs, and renames over the target; the destructor of an
 // uncommitted writer closes and unlinks the temp file, so on any failure (an exception unwinding
 // through the save) the old target is untouched. Peak extra memory is the one buffer.

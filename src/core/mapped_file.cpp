@@ -10,6 +10,8 @@
 #include <boost/interprocess/mapped_region.hpp>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "tensorio/error.hpp"
 
@@ -35,9 +37,46 @@ void advise(std::span<const std::byte> range, int advice) noexcept {
   (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
 }
 
+// The memory-file registry. Lookups happen on every open, so an empty registry (production)
+// costs one relaxed-enough atomic load; the map itself is only read under the mutex.
+std::mutex g_memory_mutex;
+std::map<std::string, std::span<const std::byte>, std::less<>> g_memory_files;
+std::atomic<size_t> g_memory_count{0};
+
+bool find_memory_file(const std::string& path, std::span<const std::byte>& out) {
+  if (g_memory_count.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard<std::mutex> lock(g_memory_mutex);
+  auto it = g_memory_files.find(path);
+  if (it == g_memory_files.end()) return false;
+  out = it->second;
+  return true;
+}
+
 }  // namespace
 
-std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+MemoryFile::MemoryFile(std::string path, std::span<const std::byte> bytes)
+    : path_(std::move(path)) {
+  std::lock_guard<std::mutex> lock(g_memory_mutex);
+  g_memory_files[path_] = bytes;
+  g_memory_count.store(g_memory_files.size(), std::memory_order_release);
+}
+
+MemoryFile::~MemoryFile() {
+  std::lock_guard<std::mutex> lock(g_memory_mutex);
+  g_memory_files.erase(path_);
+  g_memory_count.store(g_memory_files.size(), std::memory_order_release);
+}
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, AccessMode access) {
+  std::span<const std::byte> memory;
+  if (find_memory_file(path, memory)) {
+    std::shared_ptr<MappedFile> f(new MappedFile());
+    f->path_ = path;
+    f->data_ = memory.empty() ? nullptr : memory.data();
+    f->size_ = memory.size();
+    f->access_ = access;
+    return f;
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
@@ -50,6 +89,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   }
   std::shared_ptr<MappedFile> f(new MappedFile());
   f->path_ = path;
+  f->access_ = access;
   f->impl_ = std::make_unique<Impl>();
   try {
     f->impl_->mapping = bip::file_mapping(path.c_str(), bip::read_only);
@@ -73,21 +113,22 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
 MappedFile::~MappedFile() = default;
 
 int MappedFile::fd() const noexcept {
+  if (!impl_) return -1;
   return static_cast<int>(impl_->mapping.get_mapping_handle().handle);
 }
 
 void MappedFile::advise_willneed(std::span<const std::byte> range) const noexcept {
-  advise(range, MADV_WILLNEED);
+  if (impl_) advise(range, MADV_WILLNEED);
 }
 
 void MappedFile::advise_sequential(std::span<const std::byte> range) const noexcept {
-  advise(range, MADV_SEQUENTIAL);
+  if (impl_) advise(range, MADV_SEQUENTIAL);
 }
 
 void MappedFile::populate(std::span<const std::byte> range, size_t chunk_bytes) const {
   // Set once a kernel answers EINVAL (no MADV_POPULATE_READ before Linux 5.14): stop asking.
   static std::atomic<bool> unsupported{false};
-  if (range.empty() || unsupported.load(std::memory_order_relaxed)) return;
+  if (!impl_ || range.empty() || unsupported.load(std::memory_order_relaxed)) return;
   static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   uintptr_t begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
   uintptr_t end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
@@ -114,6 +155,7 @@ void MappedFile::populate(std::span<const std::byte> range, size_t chunk_bytes) 
 }
 
 void MappedFile::check_still_covers(uint64_t end) const {
+  if (!impl_) return;  // caller memory cannot shrink
   struct stat st {};
   if (::fstat(fd(), &st) != 0) {
     throw Error(ErrorCode::io_error, path_, no_offset, "fstat failed: " + errno_text(errno));
@@ -123,6 +165,36 @@ void MappedFile::check_still_covers(uint64_t end) const {
                 "expected the file to still hold " + std::to_string(end) +
                     " bytes, found it truncated to " + std::to_string(st.st_size) +
                     " after it was opened");
+  }
+}
+
+void MappedFile::read_at(uint64_t offset, std::span<std::byte> out) const {
+  if (!impl_) {
+    if (offset > size_ || out.size() > size_ - offset) {
+      throw Error(ErrorCode::out_of_bounds, path_, offset,
+                  "expected " + std::to_string(out.size()) + " bytes inside the " +
+                      std::to_string(size_) + "-byte file, found a range past its end");
+    }
+    if (!out.empty()) std::memcpy(out.data(), data_ + offset, out.size());
+    return;
+  }
+  size_t done = 0;
+  while (done < out.size()) {
+    // Cap each call below the kernel's ~2 GiB per-call limit.
+    size_t want = std::min<size_t>(out.size() - done, size_t{1} << 30);
+    ssize_t n = ::pread(fd(), out.data() + done, want, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::io_error, path_, offset + done,
+                  "pread of " + std::to_string(want) + " bytes failed: " + errno_text(errno));
+    }
+    if (n == 0) {
+      throw Error(ErrorCode::file_changed, path_, offset + done,
+                  "expected " + std::to_string(out.size()) + " bytes at offset " +
+                      std::to_string(offset) + ", found the file ending after " +
+                      std::to_string(done) + " (it was truncated after it was opened)");
+    }
+    done += static_cast<size_t>(n);
   }
 }
 

@@ -4,6 +4,17 @@
 // translation unit that includes Boost. The mapping lives as long as any shared_ptr to it: an
 // Archive and each of its TensorRecords hold one, so closing an archive while views are alive is
 // safe. An empty file is represented without a mapping (bytes() is empty).
+//
+// Access modes (OpenOptions::access): with AccessMode::mmap payloads are handed out as spans of
+// the mapping. With AccessMode::pread the file is still mapped, and parsers read their headers
+// from the mapping while the file is opened, but TensorRecord::data() copies each payload out
+// with read_at() (pread) into an owned buffer, so a file that vanishes under a network
+// filesystem later is reported as an Error instead of faulting.
+//
+// Memory files (an internal seam for fuzzers and in-process mutation tests): while a MemoryFile
+// registration for a path is alive, open() of exactly that path returns a MappedFile over the
+// registered caller memory instead of touching the filesystem, so a test can place its bytes
+// right before an unmapped guard page and still go through load() and every format's opener.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +22,15 @@
 #include <span>
 #include <string>
 
+#include "tensorio/options.hpp"
+
 namespace tensorio::detail {
 
 class MappedFile {
  public:
   // Throws Error(file_not_found / io_error) naming the path.
-  static std::shared_ptr<const MappedFile> open(const std::string& path);
+  static std::shared_ptr<const MappedFile> open(const std::string& path,
+                                                AccessMode access = AccessMode::mmap);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -24,7 +38,10 @@ class MappedFile {
   const std::string& path() const noexcept { return path_; }
   uint64_t size() const noexcept { return size_; }
   std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+  // The descriptor of the open file; -1 for a memory file.
   int fd() const noexcept;
+  AccessMode access() const noexcept { return access_; }
+  bool in_memory() const noexcept { return impl_ == nullptr; }
 
   // Kernel hints over a sub-span of the mapping (rounded out to pages). Failures are ignored:
   // they are advice.
@@ -41,6 +58,10 @@ class MappedFile {
   // after it was opened): touching the mapping past its new end would raise SIGBUS.
   void check_still_covers(uint64_t end) const;
 
+  // Reads out.size() bytes at `offset` with pread() (memcpy for a memory file), retrying short
+  // reads. Throws Error(file_changed) when the file ends early, Error(io_error) when pread fails.
+  void read_at(uint64_t offset, std::span<std::byte> out) const;
+
  private:
   MappedFile() = default;
   struct Impl;
@@ -48,6 +69,23 @@ class MappedFile {
   std::string path_;
   const std::byte* data_ = nullptr;
   uint64_t size_ = 0;
+  AccessMode access_ = AccessMode::mmap;
+};
+
+// Registers `bytes` as the contents of `path` for MappedFile::open() while this object lives
+// (see "Memory files" above). The bytes are not copied: they must outlive every archive and
+// view opened from them. Registering a path twice, or destroying the registration while another
+// thread opens the path, is the caller's error. For tests and fuzzers only.
+class MemoryFile {
+ public:
+  MemoryFile(std::string path, std::span<const std::byte> bytes);
+  ~MemoryFile();
+  MemoryFile(const MemoryFile&) = delete;
+  MemoryFile& operator=(const MemoryFile&) = delete;
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
 };
 
 }  // namespace tensorio::detail

@@ -14,18 +14,24 @@
 #include <string>
 #include <vector>
 
+#include "core/aligned_buffer.hpp"
 #include "core/mapped_file.hpp"
 #include "tensorio/dtype.hpp"
 
 namespace tensorio::detail {
 
-// A transform from stored bytes to presented bytes (byte swap, transpose, inflate, pread).
+// A transform from stored bytes to presented bytes (byte swap, transpose, inflate, dequantize).
 // materialize() runs at most once successfully per record, under the record's lock; the span it
 // returns must stay valid for the LazyPayload's lifetime (it owns the buffer).
+//
+// `stored` is the record's stored payload as the core fetched it: the span of the mapping
+// (AccessMode::mmap) or an owned copy read with pread (AccessMode::pread). A transform reads
+// its input only from `stored`, never from a span it captured at open, so that pread mode
+// never touches the mapping.
 class LazyPayload {
  public:
   virtual ~LazyPayload() = default;
-  virtual std::span<const std::byte> materialize() = 0;
+  virtual std::span<const std::byte> materialize(std::span<const std::byte> stored) = 0;
 };
 
 struct TensorRecord {
@@ -46,9 +52,18 @@ struct TensorRecord {
   mutable std::mutex mutex;
   mutable std::atomic<bool> ready{false};
   mutable std::span<const std::byte> result;
+  // AccessMode::pread: the stored bytes read with pread, owned by the record.
+  mutable AlignedBuffer pread_copy;
+  // How many times lazy->materialize() was entered (tests check that concurrent first
+  // accesses run a transform once).
+  mutable std::atomic<uint32_t> transform_runs{0};
 
   // Produces the presented bytes (see TensorView::data()).
   std::span<const std::byte> data() const;
+
+ private:
+  // AccessMode::pread: copies the stored bytes out of the file into pread_copy.
+  std::span<const std::byte> read_stored_with_pread() const;
 };
 
 }  // namespace tensorio::detail

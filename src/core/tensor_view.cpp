@@ -16,11 +16,11 @@ std::span<const std::byte> TensorRecord::data() const {
   // A file truncated under a live mapping raises SIGBUS on touch; check once, here, before the
   // first touch of the stored bytes.
   if (file && !stored.empty()) file->check_still_covers(file_offset + stored.size());
-  std::span<const std::byte> out;
-  if (lazy) {
-    out = lazy->materialize();
-  } else {
-    if (file && !stored.empty()) {
+  std::span<const std::byte> source = stored;
+  if (file && !stored.empty()) {
+    if (file->access() == AccessMode::pread) {
+      source = read_stored_with_pread();
+    } else if (!lazy) {
       // Read the span ahead as one sequential stream, then map it in bulk: one madvise per
       // chunk costs far less than a page fault per 64 KiB, and a truncated file surfaces
       // here as Error(file_changed) rather than as SIGBUS in the caller's loop.
@@ -28,11 +28,32 @@ std::span<const std::byte> TensorRecord::data() const {
       file->advise_willneed(stored);
       file->populate(stored);
     }
-    out = stored;
+  }
+  std::span<const std::byte> out = source;
+  if (lazy) {
+    transform_runs.fetch_add(1, std::memory_order_relaxed);
+    out = lazy->materialize(source);
+    // The transform owns its output; a pread copy of its input is no longer needed.
+    pread_copy = AlignedBuffer();
   }
   result = out;
   ready.store(true, std::memory_order_release);
   return result;
+}
+
+std::span<const std::byte> TensorRecord::read_stored_with_pread() const {
+  // The stored span lies inside the mapping; its distance from the mapping's start is its file
+  // offset (file_offset may name another position for formats that describe a member by its
+  // header, so the pointer is the authority).
+  auto whole = file->bytes();
+  auto at = reinterpret_cast<uintptr_t>(stored.data());
+  auto lo = reinterpret_cast<uintptr_t>(whole.data());
+  if (at < lo || !span_fits(at - lo, stored.size(), whole.size())) return stored;  // not mapped
+  uint64_t begin = at - lo;
+  AlignedBuffer copy(stored.size());
+  file->read_at(begin, copy.span());
+  pread_copy = std::move(copy);
+  return pread_copy.span();
 }
 
 }  // namespace detail
@@ -63,7 +84,9 @@ std::span<const std::byte> TensorView::stored_bytes() const noexcept {
   return rec_ ? rec_->stored : std::span<const std::byte>{};
 }
 
-bool TensorView::zero_copy() const noexcept { return rec_ && !rec_->lazy; }
+bool TensorView::zero_copy() const noexcept {
+  return rec_ && !rec_->lazy && !(rec_->file && rec_->file->access() == AccessMode::pread);
+}
 bool TensorView::stored_big_endian() const noexcept { return rec_ && rec_->big_endian; }
 bool TensorView::stored_fortran_order() const noexcept { return rec_ && rec_->fortran_order; }
 bool TensorView::materialized() const noexcept {
@@ -72,8 +95,9 @@ bool TensorView::materialized() const noexcept {
 
 bool TensorView::aligned() const noexcept {
   if (!rec_) return false;
-  // Transformed payloads live in page-aligned buffers; zero-copy ones are where the file put them.
-  if (rec_->lazy) return true;
+  // Transformed and pread payloads live in page-aligned buffers; zero-copy ones are where the
+  // file put them.
+  if (!zero_copy()) return true;
   auto addr = reinterpret_cast<uintptr_t>(rec_->stored.data());
   return addr % dtype_info(rec_->dtype).alignment == 0;
 }

@@ -66,19 +66,17 @@ void transpose(const std::byte* src, std::byte* dst, const std::vector<uint64_t>
 
 class NpyTransform final : public LazyPayload {
  public:
-  NpyTransform(const NpyHeader& header, std::span<const std::byte> stored)
-      : header_(header), stored_(stored) {}
+  explicit NpyTransform(const NpyHeader& header) : header_(header) {}
 
-  std::span<const std::byte> materialize() override {
-    AlignedBuffer buf(stored_.size());
-    npy_to_native_c_order(header_, stored_, buf.span());
+  std::span<const std::byte> materialize(std::span<const std::byte> stored) override {
+    AlignedBuffer buf(stored.size());
+    npy_to_native_c_order(header_, stored, buf.span());
     buffer_ = std::move(buf);
     return buffer_.span();
   }
 
  private:
   NpyHeader header_;
-  std::span<const std::byte> stored_;
   AlignedBuffer buffer_;
 };
 
@@ -117,7 +115,7 @@ std::shared_ptr<TensorRecord> make_npy_record(std::string name, const NpyHeader&
   rec->stored = stored;
   rec->big_endian = header.big_endian;
   rec->fortran_order = header.fortran_order;
-  if (npy_needs_transform(header)) rec->lazy = std::make_unique<NpyTransform>(header, stored);
+  if (npy_needs_transform(header)) rec->lazy = std::make_unique<NpyTransform>(header);
   return rec;
 }
 

@@ -31,7 +31,7 @@ class MemberPayload final : public detail::LazyPayload {
   MemberPayload(MemberSource source, std::optional<NpyHeader> npy, bool check_crc)
       : src_(std::move(source)), npy_(std::move(npy)), check_crc_(check_crc) {}
 
-  std::span<const std::byte> materialize() override;
+  std::span<const std::byte> materialize(std::span<const std::byte> stored) override;
 
  private:
   MemberSource src_;

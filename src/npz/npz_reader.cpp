@@ -159,7 +159,7 @@ struct Builder {
 }  // namespace
 
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
-  auto file = detail::MappedFile::open(path.string());
+  auto file = detail::MappedFile::open(path.string(), options.access);
   const std::string& name = file->path();
   zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits);
 

@@ -16,9 +16,11 @@ class DequantizedPayload final : public detail::LazyPayload {
   DequantizedPayload(TensorView source, DType to, uint64_t out_bytes)
       : source_(std::move(source)), to_(to), out_bytes_(out_bytes) {}
 
-  std::span<const std::byte> materialize() override {
-    // The source may itself be lazy (pread mode); its data() is thread-safe and runs once.
-    std::span<const std::byte> in = source_.data();
+  std::span<const std::byte> materialize(std::span<const std::byte> stored) override {
+    // `stored` is the source's stored payload as the core fetched it (the mapping, or a pread
+    // copy in AccessMode::pread). A source with a transform of its own is read through its
+    // data() instead, which is thread-safe and runs once.
+    std::span<const std::byte> in = source_.record()->lazy ? source_.data() : stored;
     detail::AlignedBuffer buf(static_cast<size_t>(out_bytes_));
     dequantize(source_.dtype(), in, to_, buf.span());
     buffer_ = std::move(buf);

@@ -9,11 +9,11 @@ namespace tensorio {
 
 namespace detail {
 
-SafetensorsFile read_safetensors_file(const std::string& path, const Limits& limits) {
+SafetensorsFile read_safetensors_file(const std::string& path, const OpenOptions& options) {
   SafetensorsFile out;
-  out.file = MappedFile::open(path);
+  out.file = MappedFile::open(path, options.access);
   auto bytes = out.file->bytes();
-  out.header = parse_safetensors_header(bytes, out.file->path(), limits);
+  out.header = parse_safetensors_header(bytes, out.file->path(), options.limits);
   out.records.reserve(out.header.tensors.size());
   for (SafetensorsEntry& e : out.header.tensors) {
     // Validation guarantees data_offset + end <= file size, so these cannot overflow.
@@ -35,7 +35,7 @@ SafetensorsFile read_safetensors_file(const std::string& path, const Limits& lim
 }  // namespace detail
 
 Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& options) {
-  detail::SafetensorsFile st = detail::read_safetensors_file(path.string(), options.limits);
+  detail::SafetensorsFile st = detail::read_safetensors_file(path.string(), options);
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::safetensors;
   state->path = st.file->path();

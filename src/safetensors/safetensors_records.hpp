@@ -20,6 +20,6 @@ struct SafetensorsFile {
   std::vector<std::shared_ptr<TensorRecord>> records;
 };
 
-SafetensorsFile read_safetensors_file(const std::string& path, const Limits& limits);
+SafetensorsFile read_safetensors_file(const std::string& path, const OpenOptions& options);
 
 }  // namespace tensorio::detail

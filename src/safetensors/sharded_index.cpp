@@ -126,8 +126,7 @@ Archive open_safetensors_index(const fs::path& index_path, const OpenOptions& op
   std::unordered_map<std::string_view, std::string_view> found_in;  // tensor -> shard
   bool first_shard = true;
   for (const std::string& shard : map.shards) {
-    detail::SafetensorsFile st =
-        detail::read_safetensors_file((dir / shard).string(), options.limits);
+    detail::SafetensorsFile st = detail::read_safetensors_file((dir / shard).string(), options);
     state->file_size += st.file->size();
     if (first_shard) {
       state->string_metadata = st.header.metadata;

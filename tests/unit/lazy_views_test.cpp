@@ -138,7 +138,7 @@ TEST(LazyViews, EightThreadsSeeOneTransform) {
 class CountingPayload : public detail::LazyPayload {
  public:
   explicit CountingPayload(std::atomic<int>& runs) : runs_(runs) {}
-  std::span<const std::byte> materialize() override {
+  std::span<const std::byte> materialize(std::span<const std::byte>) override {
     runs_.fetch_add(1);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     buf_.assign(64, std::byte{42});

@@ -1,0 +1,118 @@
+// Concurrency (suite 'concurrency', also run under ThreadSanitizer in CI): 16 threads opening
+// the same file and touching the same lazy views at the same moment. Each transform runs once
+// per record, every thread sees the same bytes, and views outlive the archive they came from.
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "core/tensor_record.hpp"
+#include "support/sample_files.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace tensorio {
+namespace {
+
+using testing::SampleFile;
+using testing::TempDir;
+
+constexpr int kThreads = 16;
+
+std::vector<std::byte> copy(std::span<const std::byte> s) { return {s.begin(), s.end()}; }
+
+// Runs `body(thread_index)` on kThreads threads released together by a barrier, so that first
+// accesses really do race.
+template <typename Body>
+void race(Body body) {
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      body(t);
+    });
+  }
+  for (auto& th : threads) th.join();
+}
+
+// Files whose views need a transform on first access (the interesting case) and plain ones.
+std::vector<SampleFile> samples() {
+  auto out = testing::sample_files();
+  // A bigger big-endian payload makes the transform take long enough for real overlap.
+  std::vector<std::byte> payload(1 << 20);
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::byte>(i * 13);
+  out.push_back({"npy_be_1MiB", ".npy", testing::make_npy(">i4", false, {1 << 18}, payload)});
+  out.push_back({"npy_fortran_1MiB", ".npy", testing::make_npy("<f8", true, {256, 512}, payload)});
+  return out;
+}
+
+class SharedFile : public ::testing::TestWithParam<SampleFile> {
+ protected:
+  void SetUp() override {
+    path_ = dir_ / ("f" + GetParam().extension);
+    testing::write_file(path_, GetParam().bytes);
+    Archive a = load(path_);
+    for (const auto& v : a.tensors()) expected_.push_back(copy(v.data()));
+    ASSERT_FALSE(expected_.empty());
+  }
+  TempDir dir_;
+  std::filesystem::path path_;
+  std::vector<std::vector<std::byte>> expected_;
+};
+
+TEST_P(SharedFile, SixteenThreadsFirstTouchOneArchive) {
+  for (AccessMode access : {AccessMode::mmap, AccessMode::pread}) {
+    OpenOptions options;
+    options.access = access;
+    Archive a = load(path_, options);
+    std::vector<std::vector<const std::byte*>> seen(kThreads);
+    race([&](int t) {
+      for (const auto& v : a.tensors()) seen[t].push_back(v.data().data());
+    });
+    for (size_t i = 0; i < a.size(); ++i) {
+      const TensorView& v = a.tensors()[i];
+      for (int t = 0; t < kThreads; ++t) EXPECT_EQ(seen[t][i], seen[0][i]) << v.name();
+      EXPECT_EQ(copy(v.data()), expected_[i]) << v.name();
+      // One run per record however many threads asked first (0 for a zero-copy mmap view).
+      uint32_t runs = v.record()->transform_runs.load();
+      EXPECT_EQ(runs, v.record()->lazy ? 1u : 0u) << v.name();
+    }
+  }
+}
+
+TEST_P(SharedFile, SixteenThreadsOpenTheSameFile) {
+  std::vector<std::vector<std::vector<std::byte>>> got(kThreads);
+  race([&](int t) {
+    Archive a = load(path_);
+    for (const auto& v : a.tensors()) got[t].push_back(copy(v.data()));
+  });
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], expected_) << "thread " << t;
+}
+
+TEST_P(SharedFile, ViewsOutliveTheirArchiveAcrossThreads) {
+  std::vector<TensorView> views;
+  {
+    Archive a = load(path_);
+    views.assign(a.tensors().begin(), a.tensors().end());
+  }  // the archive is gone; the views keep the mapping alive
+  std::vector<std::vector<std::vector<std::byte>>> got(kThreads);
+  race([&](int t) {
+    // Each thread works on its own copies of the views, dropping them as it goes, so the last
+    // reference to the mapping is released on some worker thread.
+    std::vector<TensorView> mine = views;
+    for (auto& v : mine) {
+      got[t].push_back(copy(v.data()));
+      v = TensorView();
+    }
+  });
+  views.clear();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], expected_) << "thread " << t;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, SharedFile, ::testing::ValuesIn(samples()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace tensorio

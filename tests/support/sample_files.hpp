@@ -1,0 +1,47 @@
+// Small valid files of every format in this build, built in memory, for the mutation sweeps,
+// the pread and truncation tests and the concurrency tests. Each sample is tiny (a few hundred
+// bytes) so a sweep can afford to mutate every byte.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tensorio::testing {
+
+struct SampleFile {
+  std::string name;       // what it is, for test names and messages ("npy_be_fortran")
+  std::string extension;  // ".npy"
+  std::vector<std::byte> bytes;
+};
+
+// Every sample of every format tensorio reads in this build.
+std::vector<SampleFile> sample_files();
+
+// An .npy file built byte by byte (not by tensorio's writer), so big-endian and Fortran-order
+// payloads can be produced: `descr` like ">f8", `payload` already in the stored layout.
+std::vector<std::byte> make_npy(const std::string& descr, bool fortran_order,
+                                const std::vector<uint64_t>& shape,
+                                const std::vector<std::byte>& payload);
+
+std::vector<std::byte> read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::vector<std::byte>& bytes);
+
+// A fresh directory under the system temp dir, removed (with its contents) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  // Names of the entries in the directory (temp files included), sorted.
+  std::vector<std::string> entries() const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tensorio::testing

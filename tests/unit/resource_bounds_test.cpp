@@ -1,0 +1,172 @@
+// Resource bounds: a small file whose header claims enormous counts or sizes fails at once,
+// without allocating anything near its claims.
+//
+// This executable replaces the global operator new with one that records the largest single
+// request, so each test can assert that opening a hostile 1 KiB file never asked for more than
+// a few KiB at a time. A second check runs the same opens in a child process under a tight
+// RLIMIT_AS (skipped under sanitizers, whose shadow memory needs terabytes of address space).
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/mapped_file.hpp"
+#include "support/guarded_input.hpp"
+#include "support/sample_files.hpp"
+#include "tensorio/tensorio.hpp"
+
+namespace {
+std::atomic<size_t> g_largest_request{0};
+
+void note_request(size_t n) {
+  size_t seen = g_largest_request.load(std::memory_order_relaxed);
+  while (n > seen && !g_largest_request.compare_exchange_weak(seen, n)) {
+  }
+}
+}  // namespace
+
+// GCC sees malloc/free behind the replaced new/delete once inlined and warns of a mismatch; the
+// pair is consistent (every allocation in this program comes from this new).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+void* operator new(size_t n) {
+  note_request(n);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+
+namespace tensorio {
+namespace {
+
+struct Hostile {
+  std::string name;
+  std::string extension;
+  std::vector<std::byte> bytes;
+  ErrorCode expected;
+};
+
+std::vector<std::byte> pad_to_1k(std::vector<std::byte> bytes) {
+  bytes.resize(std::max<size_t>(bytes.size(), 1024), std::byte{' '});
+  return bytes;
+}
+
+std::vector<std::byte> as_bytes(const std::string& s) {
+  std::vector<std::byte> out(s.size());
+  std::memcpy(out.data(), s.data(), s.size());
+  return out;
+}
+
+std::vector<Hostile> hostile_files() {
+  std::vector<Hostile> out;
+  {
+    // npy 2.0: a header length field of 2^32 - 1 in a 1 KiB file.
+    std::string h = std::string("\x93NUMPY\x02\x00", 8) + std::string("\xff\xff\xff\xff", 4);
+    out.push_back(
+        {"npy_header_length_4GiB", ".npy", pad_to_1k(as_bytes(h)), ErrorCode::header_too_large});
+  }
+  {
+    // A shape claiming 2^60 elements (2^62 bytes of float32) with a few hundred bytes present.
+    auto b = testing::make_npy("<f4", false, {1ull << 30, 1ull << 30}, {});
+    out.push_back({"npy_2pow60_elements", ".npy", pad_to_1k(b), ErrorCode::truncated});
+  }
+  {
+    // A shape tuple of 300 dimensions: over the default cap of 64 before any vector grows.
+    std::string dims;
+    for (int i = 0; i < 300; ++i) dims += "1, ";
+    std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+    std::string h = std::string("\x93NUMPY\x01\x00", 8);
+    h += static_cast<char>(dict.size() & 0xff);
+    h += static_cast<char>(dict.size() >> 8);
+    out.push_back(
+        {"npy_300_dims", ".npy", pad_to_1k(as_bytes(h + dict)), ErrorCode::limit_exceeded});
+  }
+  return out;
+}
+
+class ResourceBounds : public ::testing::TestWithParam<Hostile> {};
+
+TEST_P(ResourceBounds, FailsAtOnceWithoutAllocatingItsClaims) {
+  const Hostile& h = GetParam();
+  testing::GuardedInput input(h.bytes);
+  detail::MemoryFile file("/bounds/" + h.name + h.extension, input.bytes());
+  g_largest_request = 0;
+  try {
+    (void)load(file.path());
+    ADD_FAILURE() << h.name << " loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), h.expected) << e.what();
+  }
+  // Error messages, names and the header dict itself are the only allocations: all tiny.
+  EXPECT_LT(g_largest_request.load(), 64u << 10) << h.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Hostile, ResourceBounds, ::testing::ValuesIn(hostile_files()),
+                         [](const auto& info) { return info.param.name; });
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Current address-space size of this process, from /proc/self/statm (pages).
+size_t address_space_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  return pages * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST(ResourceBoundsUnderRlimit, HostileFilesFailWithin64MiBOfAddressSpace) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer shadow memory needs an unlimited address space";
+  auto files = hostile_files();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    rlimit lim{};
+    lim.rlim_cur = lim.rlim_max = address_space_bytes() + (64u << 20);
+    if (::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(3);
+    for (const Hostile& h : files) {
+      testing::GuardedInput input(h.bytes);
+      detail::MemoryFile file("/bounds/" + h.name + h.extension, input.bytes());
+      try {
+        (void)load(file.path());
+        ::_exit(1);  // loaded: wrong
+      } catch (const Error&) {
+      } catch (const std::bad_alloc&) {
+        ::_exit(2);  // tried to allocate its claims
+      }
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: a hostile file loaded; 2: bad_alloc; 3: setrlimit";
+}
+
+}  // namespace
+}  // namespace tensorio
