@@ -32,10 +32,11 @@ std::vector<TensorRef> writer_tensors(const std::vector<std::byte>& a,
 }
 
 std::vector<std::byte> saved_bytes(const std::string& extension,
-                                   const std::vector<TensorRef>& tensors) {
+                                   const std::vector<TensorRef>& tensors, bool compress = false) {
   TempDir dir;
   fs::path p = dir / ("sample" + extension);
   SaveOptions options;
+  options.compress = compress;
   options.metadata = {{"origin", "tensorio tests"}};
   save(p, tensors, options);
   return read_file(p);
