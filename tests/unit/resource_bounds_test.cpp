@@ -137,6 +137,21 @@ std::vector<Hostile> hostile_files() {
     out.push_back(
         {"npz_65535_members", ".npz", as_bytes(std::string(1024 - 22, '\0') + e), ErrorCode{}});
   }
+  {
+    // safetensors: a header length of 2^60 bytes in a 1 KiB file.
+    std::string h("\x00\x00\x00\x00\x00\x00\x00\x10", 8);
+    out.push_back(
+        {"safetensors_header_2pow60", ".safetensors", pad_to_1k(as_bytes(h + "{}")), ErrorCode{}});
+  }
+  {
+    // safetensors: a tensor claiming 2^40 x 2^20 float32 elements whose offsets say 4 bytes.
+    std::string json =
+        R"({"w":{"dtype":"F32","shape":[1099511627776,1048576],"data_offsets":[0,4]}})";
+    std::string h;
+    for (int i = 0; i < 8; ++i) h += static_cast<char>((json.size() >> (8 * i)) & 0xff);
+    out.push_back(
+        {"safetensors_2pow60_elements", ".safetensors", as_bytes(h + json + "abcd"), ErrorCode{}});
+  }
   return out;
 }
 
