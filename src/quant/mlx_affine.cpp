@@ -65,7 +65,9 @@ class MlxAffinePayload final : public detail::LazyPayload {
   MlxAffinePayload(TensorView source, Part part, uint64_t out_bytes)
       : source_(std::move(source)), part_(part), out_bytes_(out_bytes) {}
 
-  std::span<const std::byte> materialize() override {
+  std::span<const std::byte> materialize(std::span<const std::byte> /*stored*/) override {
+    // Read through the source view: its data() honours the access mode (mapping or pread) and
+    // is thread-safe, so the quantized blocks are fetched once however many parts ask.
     const std::span<const std::byte> in = source_.data();
     const DType t = source_.dtype();
     const uint64_t block_bytes = dtype_info(t).block_bytes;
