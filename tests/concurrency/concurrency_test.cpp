@@ -10,6 +10,7 @@
 
 #include "core/tensor_record.hpp"
 #include "support/sample_files.hpp"
+#include "tensorio/dequantize.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio {
@@ -109,6 +110,28 @@ TEST_P(SharedFile, ViewsOutliveTheirArchiveAcrossThreads) {
   });
   views.clear();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], expected_) << "thread " << t;
+}
+
+// gguf: one dequantized view of a quantized tensor, shared by 16 threads: dequantized once.
+TEST(DequantizedGguf, SixteenThreadsShareOneDequantizedView) {
+  TempDir dir;
+  std::vector<std::byte> blocks(34 * 4096);
+  for (size_t i = 0; i < blocks.size(); ++i) blocks[i] = static_cast<std::byte>(i * 29 % 251);
+  for (size_t b = 0; b < 4096; ++b) {  // a finite f16 scale (0x3c00 = 1.0) in every block
+    blocks[b * 34] = std::byte{0x00};
+    blocks[b * 34 + 1] = std::byte{0x3c};
+  }
+  TensorRef q{"q", DType::q8_0, {32 * 4096}, blocks};
+  std::vector<TensorRef> refs{q};
+  save(dir / "q.gguf", refs);
+  Archive a = load(dir / "q.gguf");
+  TensorView deq = dequantized(a.at("q"), DType::float32);
+  std::vector<std::byte> expected = copy(dequantized(a.at("q"), DType::float32).data());
+  std::vector<const std::byte*> seen(kThreads);
+  race([&](int t) { seen[t] = deq.data().data(); });
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(seen[t], seen[0]);
+  EXPECT_EQ(copy(deq.data()), expected);
+  EXPECT_EQ(deq.record()->transform_runs.load(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, SharedFile, ::testing::ValuesIn(samples()),

@@ -77,6 +77,15 @@ std::vector<SampleFile> sample_files() {
   out.push_back({"npy_fortran", ".npy", make_npy("<i2", true, {3, 4}, iota_bytes(24, 5))});
   out.push_back(
       {"npy_be_fortran_complex", ".npy", make_npy(">c8", true, {2, 2}, iota_bytes(32, 9))});
+  out.push_back({"npz_stored", ".npz", saved_bytes(".npz", tensors)});
+  out.push_back({"npz_deflated", ".npz", saved_bytes(".npz", tensors, /*compress=*/true)});
+  out.push_back({"safetensors", ".safetensors", saved_bytes(".safetensors", tensors)});
+  {
+    // gguf with a q8_0 tensor (one 32-element block: f16 scale + 32 int8) beside the others.
+    std::vector<TensorRef> with_quantized = tensors;
+    with_quantized.push_back({"q", DType::q8_0, {32}, std::span(b).first(34)});
+    out.push_back({"gguf", ".gguf", saved_bytes(".gguf", with_quantized)});
+  }
   return out;
 }
 

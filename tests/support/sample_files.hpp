@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct SampleFile {
   std::string extension;  // ".npy"
   std::vector<std::byte> bytes;
 };
+
+// gtest prints parameters with this instead of a byte dump.
+inline void PrintTo(const SampleFile& s, std::ostream* os) { *os << s.name; }
 
 // Every sample of every format tensorio reads in this build.
 std::vector<SampleFile> sample_files();

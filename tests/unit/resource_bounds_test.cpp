@@ -152,6 +152,23 @@ std::vector<Hostile> hostile_files() {
     out.push_back(
         {"safetensors_2pow60_elements", ".safetensors", as_bytes(h + json + "abcd"), ErrorCode{}});
   }
+  {
+    // gguf v3 claiming 2^40 tensors and no metadata, in 1 KiB.
+    std::string h = "GGUF";
+    h += std::string("\x03\x00\x00\x00", 4);
+    h += std::string("\x00\x00\x00\x00\x00\x01\x00\x00", 8);  // 2^40 tensors
+    h += std::string(8, '\0');                                // 0 key/values
+    out.push_back({"gguf_2pow40_tensors", ".gguf", pad_to_1k(as_bytes(h)), ErrorCode{}});
+  }
+  {
+    // gguf v3 whose first metadata key claims to be 2^60 bytes long.
+    std::string h = "GGUF";
+    h += std::string("\x03\x00\x00\x00", 4);
+    h += std::string(8, '\0');                                // 0 tensors
+    h += std::string("\x01\x00\x00\x00\x00\x00\x00\x00", 8);  // 1 key/value
+    h += std::string("\x00\x00\x00\x00\x00\x00\x00\x10", 8);  // key length 2^60
+    out.push_back({"gguf_2pow60_string", ".gguf", pad_to_1k(as_bytes(h)), ErrorCode{}});
+  }
   return out;
 }
 

@@ -46,7 +46,7 @@ std::vector<TensorRef> version(const std::string& extension, const std::vector<s
 }
 
 // The formats whose writers are in this build.
-std::vector<std::string> writable_extensions() { return {".npy", ".npz", ".safetensors"}; }
+std::vector<std::string> writable_extensions() { return {".npy", ".npz", ".safetensors", ".gguf"}; }
 
 std::vector<std::string> temp_files(const TempDir& dir) {
   std::vector<std::string> out;
