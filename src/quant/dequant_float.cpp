@@ -7,6 +7,8 @@
 namespace tensorio::detail {
 
 void dequant_f32(const std::byte* src, size_t blocks, float* dst) {
+  // An empty tensor has no buffers at all (null pointers), which memcpy may not be given.
+  if (blocks == 0) return;
   std::memcpy(dst, src, blocks * sizeof(float));
 }
 
