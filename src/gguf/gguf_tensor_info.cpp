@@ -46,8 +46,13 @@ class TensorInfoParser {
     }
     c_.require(uint64_t{n_dims} * 8, "tensor dimensions");
     t.ne.resize(n_dims);
+    // The product of the non-zero dimensions must fit (NumPy's rule): a zero dimension makes the
+    // tensor empty but does not excuse the others, so the count cannot depend on the order the
+    // dimensions are multiplied in (the core's element_count() works in C order, ggml's in
+    // reverse).
     uint64_t elements = 1;
     bool overflow = false;
+    bool empty = false;
     for (uint32_t j = 0; j < n_dims; ++j) {
       uint64_t d = c_.read_le<uint64_t>("tensor dimension");
       if (d > kInt64Max) {
@@ -56,6 +61,10 @@ class TensorInfoParser {
                     std::to_string(j) + "] = " + std::to_string(d));
       }
       t.ne[j] = d;
+      if (d == 0) {
+        empty = true;
+        continue;
+      }
       auto next = checked_mul(elements, d);
       if (!next) overflow = true;
       elements = next.value_or(0);
@@ -66,6 +75,7 @@ class TensorInfoParser {
                   ": expected an element count below 2^63, found dimensions whose product "
                   "overflows");
     }
+    if (empty) elements = 0;
     uint64_t type_at = c_.file_offset();
     uint32_t type = c_.read_le<uint32_t>("tensor type");
     t.ggml_type = type;
