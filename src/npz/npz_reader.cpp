@@ -46,12 +46,19 @@ std::optional<uint64_t> declared_preamble_size(std::span<const std::byte> prefix
   return 12 + uint64_t{load_le<uint32_t>(prefix.data() + 8)};
 }
 
-// The first bytes of a member: the mapping itself for a stored member; for a deflated one a
-// bounded prefix, grown once to the npy header's declared length when that is longer (capped by
-// the header limit and the member's size), so opening never inflates a payload.
-std::span<const std::byte> member_head(const npz::MemberSource& src, const Limits& limits,
+// The first bytes of a member. For a stored member, the copy the zip index read along with
+// the local header when it holds the whole npy preamble (so opening does not fault the member's
+// page into the mapping), else the mapping itself. For a deflated one a bounded prefix, grown
+// once to the npy header's declared length when that is longer (capped by the header limit and
+// the member's size), so opening never inflates a payload.
+std::span<const std::byte> member_head(const npz::MemberSource& src,
+                                       std::span<const std::byte> data_head, const Limits& limits,
                                        std::vector<std::byte>& storage) {
-  if (!src.deflated) return src.data;
+  if (!src.deflated) {
+    auto need = declared_preamble_size(data_head);
+    bool whole = data_head.size() == src.size || (need && *need <= data_head.size());
+    return whole ? data_head : src.data;
+  }
   npz::MemberRef ref{&src.path, &src.name, src.data_offset};
   storage = npz::inflate_prefix(src.data, std::min(src.size, kPrefixBytes), ref);
   if (auto need = declared_preamble_size(storage); need && has_npy_magic(storage) &&
@@ -85,7 +92,7 @@ struct Builder {
       return;
     }
     std::vector<std::byte> storage;
-    auto head = member_head(src, options.limits, storage);
+    auto head = member_head(src, m.data_head, options.limits, storage);
     bool named_npy = ends_with(e.name, kNpySuffix);
     if (named_npy || has_npy_magic(head)) {
       std::string tensor = named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
@@ -100,10 +107,16 @@ struct Builder {
 
   void add_npy(npz::MemberSource src, std::span<const std::byte> head, std::string tensor) {
     // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
-    // the inflated member (the file name says so).
-    std::string where = src.deflated ? path + ": member '" + src.name + "' (inflated)"
-                                     : path + ": member '" + src.name + "'";
-    NpyHeader h = parse_npy_header(head, where, options.limits, src.deflated ? 0 : src.data_offset);
+    // the inflated member (the file name says so). The member is named only when there is an
+    // error: building that string for each of thousands of valid members is measurable.
+    NpyHeader h;
+    try {
+      h = parse_npy_header(head, path, options.limits, src.deflated ? 0 : src.data_offset);
+    } catch (const Error& e) {
+      throw Error(e.code(),
+                  path + ": member '" + src.name + (src.deflated ? "' (inflated)" : "'"),
+                  e.offset(), e.detail());
+    }
     if (!span_fits(h.data_offset, h.payload_bytes, src.size)) {
       throw Error(ErrorCode::truncated, path, src.data_offset,
                   "member '" + src.name + "': expected " + std::to_string(h.payload_bytes) +
@@ -161,7 +174,7 @@ struct Builder {
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
   auto file = detail::MappedFile::open(path.string(), options.access);
   const std::string& name = file->path();
-  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits);
+  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get());
 
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::npz;

@@ -22,7 +22,14 @@ struct LocalLayout {
 // same encryption bit, and (unless bit 3 defers them to a descriptor) same CRC and sizes. The
 // data (and descriptor) must end at or before `limit` (the central directory). Errors name the
 // member.
+//
+// The header itself is decoded from `header_bytes`: the file's bytes from the local header's
+// offset onwards, as far as the caller read them (a copy made with one pread, see zip_index).
+// They must reach either `limit` or past the end of the name and extra field, so that running
+// out of them means the header really runs into the central directory. `file` (the whole
+// mapping) serves the size checks and a data descriptor after the data.
 LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntry& entry,
-                              uint64_t limit, const std::string& path);
+                              uint64_t limit, const std::string& path,
+                              std::span<const std::byte> header_bytes);
 
 }  // namespace tensorio::zip

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "core/checked_math.hpp"
+#include "core/endian.hpp"
 #include "tensorio/error.hpp"
 #include "zip/zip_format.hpp"
 
@@ -91,10 +92,35 @@ void check_no_overlaps(const std::vector<ZipMember>& members, const std::string&
   }
 }
 
+// Small reads at scattered offsets: one pread into a reused buffer for a real file, a plain
+// sub-span for bytes that are already in memory.
+class RecordReader {
+ public:
+  RecordReader(std::span<const std::byte> file, const detail::MappedFile* source)
+      : file_(file), source_(source && !source->in_memory() ? source : nullptr) {}
+
+  // The `len` bytes at `at` (the caller keeps the range inside the file); valid until the
+  // next call.
+  std::span<const std::byte> read(uint64_t at, uint64_t len) {
+    if (!source_) return file_.subspan(at, len);
+    buffer_.resize(len);
+    source_->read_at(at, buffer_);
+    return buffer_;
+  }
+
+ private:
+  std::span<const std::byte> file_;
+  const detail::MappedFile* source_;
+  std::vector<std::byte> buffer_;
+};
+
+// One read usually covers the 30-byte header, a name, an extra field and the data head.
+constexpr uint64_t kFirstRead = 1024;
+
 }  // namespace
 
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits) {
+                        const Limits& limits, const detail::MappedFile* source) {
   ZipIndex index;
   index.end = read_end_of_central_directory(file, path, limits);
   auto entries = read_central_directory(file, index.end, path);
@@ -102,10 +128,37 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
   std::unordered_set<std::string_view> names;
   names.reserve(entries.size());
   uint64_t total_inflated = 0;
+  RecordReader reader(file, source);
+  std::vector<std::pair<uint64_t, uint64_t>> head_spans;  // into index.heads, fixed up below
+  head_spans.reserve(entries.size());
+  // The central directory bounds every local record (checked by read_central_directory).
+  uint64_t stop = std::min<uint64_t>(index.end.directory_start, file.size());
   for (CentralEntry& e : entries) {
     check_flags_and_sizes(e, path, limits, total_inflated);
-    LocalLayout layout = read_local_header(file, e, index.end.directory_start, path);
-    index.members.push_back({std::move(e), layout});
+    uint64_t at = e.local_header_offset;
+    uint64_t available = at <= stop ? stop - at : 0;
+    auto bytes = reader.read(at, std::min(available, kFirstRead));
+    if (bytes.size() >= kLocalHeaderSize) {
+      // Name and extra field lengths sit at offsets 26 and 28 of the header; a long name or
+      // extra field (a zipalign-style padding block, say) needs a second, exact read.
+      uint64_t want = kLocalHeaderSize + uint64_t{load_le<uint16_t>(bytes.data() + 26)} +
+                      load_le<uint16_t>(bytes.data() + 28) + kDataHeadBytes;
+      if (want > bytes.size() && bytes.size() < available) {
+        bytes = reader.read(at, std::min(available, want));
+      }
+    }
+    LocalLayout layout = read_local_header(file, e, index.end.directory_start, path, bytes);
+    // The data's first bytes, from the same read (data_offset >= at was just established).
+    uint64_t skip = std::min<uint64_t>(layout.data_offset - at, bytes.size());
+    auto head = bytes.subspan(skip).first(
+        std::min({bytes.size() - skip, e.compressed_size, kDataHeadBytes}));
+    head_spans.emplace_back(index.heads.size(), head.size());
+    index.heads.insert(index.heads.end(), head.begin(), head.end());
+    index.members.push_back({std::move(e), layout, {}});
+  }
+  for (size_t i = 0; i < index.members.size(); ++i) {
+    index.members[i].data_head =
+        std::span<const std::byte>(index.heads).subspan(head_spans[i].first, head_spans[i].second);
   }
   for (const ZipMember& m : index.members) {
     if (!names.insert(m.entry.name).second) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mapped_file.hpp"
 #include "tensorio/options.hpp"
 #include "zip/central_directory.hpp"
 #include "zip/end_of_central_directory.hpp"
@@ -15,14 +16,23 @@
 
 namespace tensorio::zip {
 
+// How many bytes of each member's data are read along with its local header: a stored .npy
+// member's preamble (128 bytes for what NumPy writes with up to a few dimensions) fits.
+inline constexpr uint64_t kDataHeadBytes = 512;
+
 struct ZipMember {
   CentralEntry entry;
   LocalLayout layout;
+  // The first min(compressed size, kDataHeadBytes) bytes of the member's data, copied in the
+  // same read as its local header; points into ZipIndex::heads (valid while the index lives,
+  // moves included).
+  std::span<const std::byte> data_head;
 };
 
 struct ZipIndex {
   EndOfCentralDirectory end;
   std::vector<ZipMember> members;  // central directory order
+  std::vector<std::byte> heads;    // storage of every member's data_head
 };
 
 // Reads and validates the whole structure of the archive in `file`:
@@ -36,7 +46,14 @@ struct ZipIndex {
 //    `limits.max_total_inflated_bytes` — so a zip bomb is refused before anything is inflated;
 //  - layout: no two members' byte ranges (local header to end of descriptor) overlap, none
 //    reaches into the central directory, and no two members share a name.
+//
+// The local headers are scattered through the file, one per member. They are read with one
+// small pread each from `source` (the file behind `file`), not through the mapping: faulting
+// 1,000 scattered pages into a fresh mapping — plus a page-table page for every 2 MiB of a
+// large file — costs several times more than 1,000 reads of a few hundred bytes from the page
+// cache, and would make opening depend on the payload size. With a null or in-memory `source`
+// the bytes are taken from `file`.
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits);
+                        const Limits& limits, const detail::MappedFile* source = nullptr);
 
 }  // namespace tensorio::zip

@@ -192,7 +192,9 @@ TEST_P(ResourceBounds, FailsAtOnceWithoutAllocatingItsClaims) {
     (void)load(file.path());
     ADD_FAILURE() << h.name << " loaded";
   } catch (const Error& e) {
-    if (h.expected != ErrorCode{}) EXPECT_EQ(e.code(), h.expected) << e.what();
+    if (h.expected != ErrorCode{}) {
+      EXPECT_EQ(e.code(), h.expected) << e.what();
+    }
     std::printf("%s -> %s\n", h.name.c_str(), e.what());
   }
   // Error messages, names and the header dict itself are the only allocations: all tiny.

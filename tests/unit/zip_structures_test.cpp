@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/archive_state.hpp"
+#include "npz/member_inflate.hpp"
 #include "npz_test_util.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
@@ -216,5 +217,76 @@ TEST(ZipWriter, SparseMemberOver4GiBReadsBackThroughZip64) {
   EXPECT_EQ(d[d.size() - 1], std::byte{0});
   auto idx = zip::read_zip_index(a.state().files[0]->bytes(), p.string(), {});
   EXPECT_TRUE(idx.members[0].entry.zip64);
+  std::filesystem::remove(p);
+}
+
+// The zip index reads each local header together with the first bytes of its member in one
+// small read (zip_index.hpp); a long local extra field needs a second read, and an npy header
+// longer than that first slice is parsed from the mapping instead. Both must load exactly.
+TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
+  auto npy_member = [](uint64_t header_total, const std::vector<float>& values) {
+    std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       std::to_string(values.size()) + ",), }";
+    std::string pre = "\x93NUMPY\x01";
+    pre += '\0';
+    uint64_t len = header_total - 10;
+    pre += static_cast<char>(len & 0xff);
+    pre += static_cast<char>(len >> 8);
+    pre += dict + std::string(len - dict.size() - 1, ' ') + "\n";
+    pre.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+    return pre;
+  };
+  std::vector<float> a = {1.5f, -2.0f, 3.25f}, b = {7.0f, 8.0f};
+  struct Member {
+    std::string name, data;
+    uint64_t extra;
+  };
+  Member members[] = {{"long_extra.npy", npy_member(128, a), 3000},
+                      {"long_header.npy", npy_member(2048, b), 0},
+                      {"both.npy", npy_member(4096, a), 1500}};
+  std::string file, directory;
+  for (const Member& m : members) {
+    zip::WrittenEntry e{m.name, zip::kMethodStored, npz::crc32(span_of(m.data)), m.data.size(),
+                        m.data.size(), file.size()};
+    std::string lfh = zip::local_header(e);
+    ASSERT_EQ(lfh.size(), zip::kLocalHeaderSize + m.name.size());
+    if (m.extra > 0) {  // one unknown 0xCAFE block of m.extra - 4 bytes
+      lfh[28] = static_cast<char>(m.extra & 0xff);
+      lfh[29] = static_cast<char>(m.extra >> 8);
+      uint64_t body = m.extra - 4;
+      lfh += std::string("\xfe\xca", 2) + static_cast<char>(body & 0xff) +
+             static_cast<char>(body >> 8) + std::string(body, 'x');
+    }
+    directory += zip::central_header(e);
+    file += lfh + m.data;
+  }
+  file += directory + zip::end_records(3, file.size(), directory.size());
+  auto p = temp_path("long_records.npz");
+  write_all(p, std::vector<std::byte>(span_of(file).begin(), span_of(file).end()));
+
+  Archive ar = open_npz(p);
+  ASSERT_EQ(ar.size(), 3u);
+  const std::vector<float>* want[] = {&a, &b, &a};
+  const char* names[] = {"long_extra", "long_header", "both"};
+  for (size_t i = 0; i < 3; ++i) {
+    const TensorView& v = ar.at(names[i]);
+    ASSERT_EQ(v.shape().size(), 1u) << names[i];
+    ASSERT_EQ(v.shape()[0], want[i]->size()) << names[i];
+    auto bytes = std::as_bytes(std::span(*want[i]));
+    EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), v.data().begin(), v.data().end()))
+        << names[i];
+  }
+  EXPECT_TRUE(verify(ar).empty());
+  // Each member's data head is a copy of the first bytes of its data.
+  auto idx = zip::read_zip_index(ar.state().files[0]->bytes(), p.string(), {},
+                                 ar.state().files[0].get());
+  auto whole = ar.state().files[0]->bytes();
+  for (const zip::ZipMember& m : idx.members) {
+    uint64_t n = std::min<uint64_t>(m.entry.compressed_size, zip::kDataHeadBytes);
+    ASSERT_EQ(m.data_head.size(), n) << m.entry.name;
+    EXPECT_TRUE(std::equal(m.data_head.begin(), m.data_head.end(),
+                           whole.begin() + static_cast<long>(m.layout.data_offset)))
+        << m.entry.name;
+  }
   std::filesystem::remove(p);
 }
