@@ -66,6 +66,11 @@ struct OpenOptions {
   // tensorio/dequantize.hpp for names, shapes and values); gguf_file().tensor_infos() still
   // lists the file's tensors.
   bool gguf_mlx_quantized = false;
+  // npz: threads that read and decode the members' local and npy headers at open. 0 picks
+  // automatically: one for archives of fewer than 256 members (a thread costs more than it
+  // saves), else up to min(4, hardware concurrency). The result, errors included, is the same
+  // for any count.
+  unsigned open_threads = 0;
 };
 
 struct SaveOptions {

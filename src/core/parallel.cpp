@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -39,6 +40,38 @@ void parallel_for(size_t count, unsigned threads,
   loop(0);
   for (std::thread& t : pool) t.join();
   if (first_error) std::rethrow_exception(first_error);
+}
+
+void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
+                           const std::function<void(size_t item, unsigned worker)>& work) {
+  if (count == 0) return;
+  batch = std::max<size_t>(batch, 1);
+  size_t batches = (count - 1) / batch + 1;
+  std::atomic<size_t> lowest_failed{SIZE_MAX};
+  std::vector<std::exception_ptr> errors(batches);  // one per batch: its first failure
+  parallel_for(batches, threads, [&](size_t b, unsigned worker) {
+    size_t end = std::min(count, (b + 1) * batch);
+    for (size_t i = b * batch; i < end; ++i) {
+      if (i > lowest_failed.load(std::memory_order_relaxed)) return;
+      try {
+        work(i, worker);
+      } catch (...) {
+        errors[b] = std::current_exception();
+        size_t seen = lowest_failed.load(std::memory_order_relaxed);
+        while (i < seen && !lowest_failed.compare_exchange_weak(seen, i)) {
+        }
+        return;
+      }
+    }
+  });
+  size_t failed = lowest_failed.load();
+  if (failed != SIZE_MAX) std::rethrow_exception(errors[failed / batch]);
+}
+
+unsigned header_threads(unsigned requested, size_t items) noexcept {
+  if (requested != 0) return requested;
+  if (items < 256) return 1;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
 unsigned default_io_threads(unsigned requested) noexcept {

@@ -20,6 +20,19 @@ namespace tensorio::detail {
 void parallel_for(size_t count, unsigned threads,
                   const std::function<void(size_t item, unsigned worker)>& work);
 
+// Like parallel_for, for work whose errors must not depend on timing (parsers): items are
+// handed out in batches of `batch`, and when items fail, the exception rethrown is the one of
+// the lowest failing item — the error a sequential loop would have raised. Items above a known
+// failure are skipped, so a file whose every record is bad costs one exception per worker,
+// not one per record.
+void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
+                           const std::function<void(size_t item, unsigned worker)>& work);
+
+// Threads for decoding `items` header records at open (OpenOptions::open_threads): `requested`
+// when not 0; else 1 below 256 items (starting a thread costs more than it saves), and
+// min(4, hardware concurrency) from there.
+unsigned header_threads(unsigned requested, size_t items) noexcept;
+
 // max(4, hardware concurrency) when `requested` is 0: I/O wants several requests in flight.
 unsigned default_io_threads(unsigned requested) noexcept;
 

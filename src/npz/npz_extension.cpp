@@ -27,7 +27,9 @@ void NpzExtension::verify(std::vector<VerifyProblem>& problems) const {
     try {
       // A file truncated since open would raise SIGBUS on touch: fail with file_changed.
       file_->check_still_covers(m.source.data_offset + m.source.data.size());
-      check_member_crc(m.source, m.source.data);
+      MemberSource named = m.source;  // members keep no copy of the path: name it here
+      named.path = file_->path();
+      check_member_crc(named, named.data);
     } catch (const Error& e) {
       problems.push_back({m.source.name, e.what()});
     }

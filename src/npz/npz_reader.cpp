@@ -8,6 +8,7 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/mapped_file.hpp"
+#include "core/parallel.hpp"
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/member_payload.hpp"
@@ -51,22 +52,86 @@ std::optional<uint64_t> declared_preamble_size(std::span<const std::byte> prefix
 // page into the mapping), else the mapping itself. For a deflated one a bounded prefix, grown
 // once to the npy header's declared length when that is longer (capped by the header limit and
 // the member's size), so opening never inflates a payload.
-std::span<const std::byte> member_head(const npz::MemberSource& src,
-                                       std::span<const std::byte> data_head, const Limits& limits,
+std::span<const std::byte> member_head(const zip::ZipMember& m, std::span<const std::byte> data,
+                                       const std::string& path, const Limits& limits,
                                        std::vector<std::byte>& storage) {
-  if (!src.deflated) {
-    auto need = declared_preamble_size(data_head);
-    bool whole = data_head.size() == src.size || (need && *need <= data_head.size());
-    return whole ? data_head : src.data;
+  uint64_t size = m.entry.uncompressed_size;
+  if (m.entry.method != zip::kMethodDeflated) {
+    auto need = declared_preamble_size(m.data_head);
+    bool whole = m.data_head.size() == size || (need && *need <= m.data_head.size());
+    return whole ? m.data_head : data;
   }
-  npz::MemberRef ref{&src.path, &src.name, src.data_offset};
-  storage = npz::inflate_prefix(src.data, std::min(src.size, kPrefixBytes), ref);
+  npz::MemberRef ref{&path, &m.entry.name, m.layout.data_offset};
+  storage = npz::inflate_prefix(data, std::min(size, kPrefixBytes), ref);
   if (auto need = declared_preamble_size(storage); need && has_npy_magic(storage) &&
-                                                   *need > storage.size() && *need <= src.size &&
+                                                   *need > storage.size() && *need <= size &&
                                                    *need <= limits.max_header_bytes + 12) {
-    storage = npz::inflate_prefix(src.data, *need, ref);
+    storage = npz::inflate_prefix(data, *need, ref);
   }
   return storage;
+}
+
+// What decoding a member at open found: the part of opening that reads bytes and can fail,
+// done for all members in parallel before the records are built in order.
+struct DecodedMember {
+  enum class Kind { directory, npy, raw } kind = Kind::raw;
+  std::optional<NpyHeader> header;  // Kind::npy
+};
+
+// A member's bytes in the mapping and its zip facts, as its lazy payload needs them.
+npz::MemberSource source_of(const zip::ZipMember& m, const detail::MappedFile& file,
+                            const std::string& path) {
+  const zip::CentralEntry& e = m.entry;
+  npz::MemberSource src;
+  src.path = path;
+  src.name = e.name;
+  src.data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
+  src.data_offset = m.layout.data_offset;
+  src.size = e.uncompressed_size;
+  src.crc32 = e.crc32;
+  src.deflated = e.method == zip::kMethodDeflated;
+  return src;
+}
+
+bool is_directory_entry(const zip::CentralEntry& e) {
+  return ends_with(e.name, "/") && e.uncompressed_size == 0;
+}
+
+// Decodes one member's npy header (when it is named .npy or starts like one) and checks that
+// the member holds the payload it declares. Throws Error naming the member.
+DecodedMember decode_member(const zip::ZipMember& m, const detail::MappedFile& file,
+                            const std::string& path, const Limits& limits) {
+  DecodedMember out;
+  const zip::CentralEntry& e = m.entry;
+  if (is_directory_entry(e)) {
+    out.kind = DecodedMember::Kind::directory;
+    return out;
+  }
+  auto data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
+  bool deflated = e.method == zip::kMethodDeflated;
+  std::vector<std::byte> storage;
+  auto head = member_head(m, data, path, limits, storage);
+  if (!ends_with(e.name, kNpySuffix) && !has_npy_magic(head)) return out;
+  // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
+  // the inflated member (the file name says so). The member is named only when there is an
+  // error: building that string for each of thousands of valid members is measurable.
+  NpyHeader h;
+  try {
+    h = parse_npy_header(head, path, limits, deflated ? 0 : m.layout.data_offset);
+  } catch (const Error& err) {
+    throw Error(err.code(), path + ": member '" + e.name + (deflated ? "' (inflated)" : "'"),
+                err.offset(), err.detail());
+  }
+  if (!span_fits(h.data_offset, h.payload_bytes, e.uncompressed_size)) {
+    throw Error(ErrorCode::truncated, path, m.layout.data_offset,
+                "member '" + e.name + "': expected " + std::to_string(h.payload_bytes) +
+                    " bytes of array data after its " + std::to_string(h.data_offset) +
+                    "-byte npy header, found a member of " +
+                    std::to_string(e.uncompressed_size) + " bytes");
+  }
+  out.kind = DecodedMember::Kind::npy;
+  out.header = std::move(h);
+  return out;
 }
 
 struct Builder {
@@ -75,54 +140,32 @@ struct Builder {
   std::shared_ptr<const detail::MappedFile> file;
   detail::ArchiveState& state;
 
-  void add_member(const zip::ZipMember& m, std::vector<npz::MemberInfo>& infos) {
+  void add_member(const zip::ZipMember& m, DecodedMember& d, std::vector<npz::MemberInfo>& infos) {
     const zip::CentralEntry& e = m.entry;
-    npz::MemberSource src;
-    src.path = path;
-    src.name = e.name;
-    src.data = file->bytes().subspan(m.layout.data_offset, e.compressed_size);
-    src.data_offset = m.layout.data_offset;
-    src.size = e.uncompressed_size;
-    src.crc32 = e.crc32;
-    src.deflated = e.method == zip::kMethodDeflated;
+    npz::MemberSource src = source_of(m, *file, path);
     infos.push_back({src, e.method, e.compressed_size});
-
-    if (ends_with(e.name, "/") && e.uncompressed_size == 0) {
-      state.notes.push_back("member '" + e.name + "' is a directory entry (skipped)");
-      return;
-    }
-    std::vector<std::byte> storage;
-    auto head = member_head(src, m.data_head, options.limits, storage);
-    bool named_npy = ends_with(e.name, kNpySuffix);
-    if (named_npy || has_npy_magic(head)) {
-      std::string tensor = named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
-      add_npy(std::move(src), head, std::move(tensor));
-    } else {
-      state.notes.push_back("member '" + e.name + "' is not an .npy array; exposed as a " +
-                            "uint8 tensor of its " + std::to_string(e.uncompressed_size) +
-                            " bytes");
-      add_raw(std::move(src));
+    infos.back().source.path.clear();
+    switch (d.kind) {
+      case DecodedMember::Kind::directory:
+        state.notes.push_back("member '" + e.name + "' is a directory entry (skipped)");
+        return;
+      case DecodedMember::Kind::npy: {
+        bool named_npy = ends_with(e.name, kNpySuffix);
+        std::string tensor =
+            named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
+        add_npy(std::move(src), std::move(*d.header), std::move(tensor));
+        return;
+      }
+      case DecodedMember::Kind::raw:
+        state.notes.push_back("member '" + e.name + "' is not an .npy array; exposed as a " +
+                              "uint8 tensor of its " + std::to_string(e.uncompressed_size) +
+                              " bytes");
+        add_raw(std::move(src));
+        return;
     }
   }
 
-  void add_npy(npz::MemberSource src, std::span<const std::byte> head, std::string tensor) {
-    // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
-    // the inflated member (the file name says so). The member is named only when there is an
-    // error: building that string for each of thousands of valid members is measurable.
-    NpyHeader h;
-    try {
-      h = parse_npy_header(head, path, options.limits, src.deflated ? 0 : src.data_offset);
-    } catch (const Error& e) {
-      throw Error(e.code(),
-                  path + ": member '" + src.name + (src.deflated ? "' (inflated)" : "'"),
-                  e.offset(), e.detail());
-    }
-    if (!span_fits(h.data_offset, h.payload_bytes, src.size)) {
-      throw Error(ErrorCode::truncated, path, src.data_offset,
-                  "member '" + src.name + "': expected " + std::to_string(h.payload_bytes) +
-                      " bytes of array data after its " + std::to_string(h.data_offset) +
-                      "-byte npy header, found a member of " + std::to_string(src.size) + " bytes");
-    }
+  void add_npy(npz::MemberSource src, NpyHeader h, std::string tensor) {
     uint64_t trailing = src.size - h.data_offset - h.payload_bytes;
     if (trailing > 0) {
       state.notes.push_back("member '" + src.name + "': " + std::to_string(trailing) +
@@ -131,7 +174,9 @@ struct Builder {
     auto rec = std::make_shared<detail::TensorRecord>();
     rec->name = std::move(tensor);
     rec->dtype = h.dtype;
-    rec->shape = h.shape;
+    bool check_crc = options.verify_crc_on_access && !src.deflated;
+    bool lazy = src.deflated || check_crc || detail::npy_needs_transform(h);
+    rec->shape = lazy ? h.shape : std::move(h.shape);  // the payload keeps its own header
     rec->num_elements = h.num_elements;
     rec->nbytes = h.payload_bytes;
     rec->file = file;
@@ -144,9 +189,8 @@ struct Builder {
       rec->stored = src.data.subspan(h.data_offset, h.payload_bytes);
       rec->file_offset = src.data_offset + h.data_offset;
     }
-    bool check_crc = options.verify_crc_on_access && !src.deflated;
-    if (src.deflated || check_crc || detail::npy_needs_transform(h)) {
-      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), h, check_crc);
+    if (lazy) {
+      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), std::move(h), check_crc);
     }
     state.add(TensorView(std::move(rec)));
   }
@@ -174,7 +218,8 @@ struct Builder {
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
   auto file = detail::MappedFile::open(path.string(), options.access);
   const std::string& name = file->path();
-  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get());
+  zip::ZipIndex index =
+      zip::read_zip_index(file->bytes(), name, options.limits, file.get(), options.open_threads);
 
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::npz;
@@ -188,8 +233,16 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   }
   std::vector<npz::MemberInfo> infos;
   infos.reserve(index.members.size());
+  // Decoding (reads, inflated prefixes, npy header parsing) in parallel; records in order.
+  std::vector<DecodedMember> decoded(index.members.size());
+  unsigned threads = detail::header_threads(options.open_threads, decoded.size());
+  detail::parallel_for_in_order(decoded.size(), threads, 64, [&](size_t i, unsigned) {
+    decoded[i] = decode_member(index.members[i], *file, name, options.limits);
+  });
   Builder builder{name, options, file, *state};
-  for (const zip::ZipMember& m : index.members) builder.add_member(m, infos);
+  for (size_t i = 0; i < index.members.size(); ++i) {
+    builder.add_member(index.members[i], decoded[i], infos);
+  }
   state->extension = std::make_shared<npz::NpzExtension>(file, index.end.comment, std::move(infos));
   return Archive(std::move(state));
 }

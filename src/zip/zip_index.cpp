@@ -5,6 +5,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
+#include "core/parallel.hpp"
 #include "tensorio/error.hpp"
 #include "zip/zip_format.hpp"
 
@@ -114,30 +115,44 @@ class RecordReader {
   std::vector<std::byte> buffer_;
 };
 
-// One read usually covers the 30-byte header, a name, an extra field and the data head.
-constexpr uint64_t kFirstRead = 1024;
+// The first read covers the 30-byte header, the name (its central copy has the same length
+// unless the archive is inconsistent), an extra field of up to this many bytes (zip64 sizes,
+// a 64-byte alignment block) and the data head. Less copying per member than a round 1 KiB.
+constexpr uint64_t kExtraAllowance = 96;
 
 }  // namespace
 
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits, const detail::MappedFile* source) {
+                        const Limits& limits, const detail::MappedFile* source,
+                        unsigned threads) {
   ZipIndex index;
   index.end = read_end_of_central_directory(file, path, limits);
   auto entries = read_central_directory(file, index.end, path);
-  index.members.reserve(entries.size());
-  std::unordered_set<std::string_view> names;
-  names.reserve(entries.size());
   uint64_t total_inflated = 0;
-  RecordReader reader(file, source);
-  std::vector<std::pair<uint64_t, uint64_t>> head_spans;  // into index.heads, fixed up below
-  head_spans.reserve(entries.size());
+  for (CentralEntry& e : entries) check_flags_and_sizes(e, path, limits, total_inflated);
+
+  // Each member's local header (and data head) is independent of the others: read them on
+  // `threads` workers, each with its own read buffer and head storage.
+  size_t count = entries.size();
+  threads = static_cast<unsigned>(
+      std::clamp<size_t>(detail::header_threads(threads, count), 1, std::max<size_t>(count, 1)));
+  index.members.resize(count);
+  index.heads.resize(threads);
+  std::vector<RecordReader> readers(threads, RecordReader(file, source));
+  struct HeadSlot {
+    unsigned worker = 0;
+    uint64_t offset = 0, size = 0;
+  };
+  std::vector<HeadSlot> slots(count);
   // The central directory bounds every local record (checked by read_central_directory).
   uint64_t stop = std::min<uint64_t>(index.end.directory_start, file.size());
-  for (CentralEntry& e : entries) {
-    check_flags_and_sizes(e, path, limits, total_inflated);
+  detail::parallel_for_in_order(count, threads, 64, [&](size_t i, unsigned worker) {
+    CentralEntry& e = entries[i];
+    RecordReader& reader = readers[worker];
     uint64_t at = e.local_header_offset;
     uint64_t available = at <= stop ? stop - at : 0;
-    auto bytes = reader.read(at, std::min(available, kFirstRead));
+    uint64_t guess = kLocalHeaderSize + e.raw_name.size() + kExtraAllowance + kDataHeadBytes;
+    auto bytes = reader.read(at, std::min(available, guess));
     if (bytes.size() >= kLocalHeaderSize) {
       // Name and extra field lengths sit at offsets 26 and 28 of the header; a long name or
       // extra field (a zipalign-style padding block, say) needs a second, exact read.
@@ -152,14 +167,18 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
     uint64_t skip = std::min<uint64_t>(layout.data_offset - at, bytes.size());
     auto head = bytes.subspan(skip).first(
         std::min({bytes.size() - skip, e.compressed_size, kDataHeadBytes}));
-    head_spans.emplace_back(index.heads.size(), head.size());
-    index.heads.insert(index.heads.end(), head.begin(), head.end());
-    index.members.push_back({std::move(e), layout, {}});
-  }
-  for (size_t i = 0; i < index.members.size(); ++i) {
+    std::vector<std::byte>& arena = index.heads[worker];
+    slots[i] = {worker, arena.size(), head.size()};
+    arena.insert(arena.end(), head.begin(), head.end());
+    index.members[i] = {std::move(e), layout, {}};
+  });
+  for (size_t i = 0; i < count; ++i) {
+    const HeadSlot& s = slots[i];
     index.members[i].data_head =
-        std::span<const std::byte>(index.heads).subspan(head_spans[i].first, head_spans[i].second);
+        std::span<const std::byte>(index.heads[s.worker]).subspan(s.offset, s.size);
   }
+  std::unordered_set<std::string_view> names;
+  names.reserve(count);
   for (const ZipMember& m : index.members) {
     if (!names.insert(m.entry.name).second) {
       throw Error(ErrorCode::duplicate_name, path, m.entry.header_offset,

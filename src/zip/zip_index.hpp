@@ -17,8 +17,9 @@
 namespace tensorio::zip {
 
 // How many bytes of each member's data are read along with its local header: a stored .npy
-// member's preamble (128 bytes for what NumPy writes with up to a few dimensions) fits.
-inline constexpr uint64_t kDataHeadBytes = 512;
+// member's preamble fits (NumPy pads it to a multiple of 64: 128 bytes up to about ten
+// dimensions); a longer one is read from the mapping instead.
+inline constexpr uint64_t kDataHeadBytes = 256;
 
 struct ZipMember {
   CentralEntry entry;
@@ -31,8 +32,8 @@ struct ZipMember {
 
 struct ZipIndex {
   EndOfCentralDirectory end;
-  std::vector<ZipMember> members;  // central directory order
-  std::vector<std::byte> heads;    // storage of every member's data_head
+  std::vector<ZipMember> members;               // central directory order
+  std::vector<std::vector<std::byte>> heads;     // storage of the data heads, one per worker
 };
 
 // Reads and validates the whole structure of the archive in `file`:
@@ -53,7 +54,12 @@ struct ZipIndex {
 // large file — costs several times more than 1,000 reads of a few hundred bytes from the page
 // cache, and would make opening depend on the payload size. With a null or in-memory `source`
 // the bytes are taken from `file`.
+//
+// The local headers are read on detail::header_threads(threads, members) threads (so 0 picks
+// by the member count); whatever the count, the error raised is the one of the first bad
+// member in directory order.
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits, const detail::MappedFile* source = nullptr);
+                        const Limits& limits, const detail::MappedFile* source = nullptr,
+                        unsigned threads = 1);
 
 }  // namespace tensorio::zip
