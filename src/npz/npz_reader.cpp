@@ -22,7 +22,10 @@ namespace tensorio {
 namespace {
 
 constexpr std::string_view kNpySuffix = ".npy";
-constexpr uint64_t kPrefixBytes = 4096;  // holds any header NumPy writes for a simple dtype
+// Inflated at open from a deflated member: NumPy's preamble is 128 bytes up to about ten
+// dimensions; a longer one is inflated again to its declared length. (The prefix decoder
+// works a bit at a time, so every byte not inflated here is time saved at open.)
+constexpr uint64_t kPrefixBytes = 256;
 constexpr size_t kMagicLen = 6;
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -78,12 +81,10 @@ struct DecodedMember {
   std::optional<NpyHeader> header;  // Kind::npy
 };
 
-// A member's bytes in the mapping and its zip facts, as its lazy payload needs them.
-npz::MemberSource source_of(const zip::ZipMember& m, const detail::MappedFile& file,
-                            const std::string& path) {
+// A member's bytes in the mapping and its zip facts (the path left empty).
+npz::MemberSource source_of(const zip::ZipMember& m, const detail::MappedFile& file) {
   const zip::CentralEntry& e = m.entry;
   npz::MemberSource src;
-  src.path = path;
   src.name = e.name;
   src.data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
   src.data_offset = m.layout.data_offset;
@@ -142,9 +143,10 @@ struct Builder {
 
   void add_member(const zip::ZipMember& m, DecodedMember& d, std::vector<npz::MemberInfo>& infos) {
     const zip::CentralEntry& e = m.entry;
-    npz::MemberSource src = source_of(m, *file, path);
-    infos.push_back({src, e.method, e.compressed_size});
-    infos.back().source.path.clear();
+    // The member's facts are kept once, without the path; a lazy payload gets its own copy
+    // with the path (most stored members need none).
+    infos.push_back({source_of(m, *file), e.method, e.compressed_size});
+    const npz::MemberSource& src = infos.back().source;
     switch (d.kind) {
       case DecodedMember::Kind::directory:
         state.notes.push_back("member '" + e.name + "' is a directory entry (skipped)");
@@ -153,19 +155,26 @@ struct Builder {
         bool named_npy = ends_with(e.name, kNpySuffix);
         std::string tensor =
             named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
-        add_npy(std::move(src), std::move(*d.header), std::move(tensor));
+        add_npy(src, std::move(*d.header), std::move(tensor));
         return;
       }
       case DecodedMember::Kind::raw:
         state.notes.push_back("member '" + e.name + "' is not an .npy array; exposed as a " +
                               "uint8 tensor of its " + std::to_string(e.uncompressed_size) +
                               " bytes");
-        add_raw(std::move(src));
+        add_raw(src);
         return;
     }
   }
 
-  void add_npy(npz::MemberSource src, NpyHeader h, std::string tensor) {
+  // The lazy payload's copy of a member's source, with the path for its messages.
+  npz::MemberSource payload_source(const npz::MemberSource& src) const {
+    npz::MemberSource copy = src;
+    copy.path = path;
+    return copy;
+  }
+
+  void add_npy(const npz::MemberSource& src, NpyHeader h, std::string tensor) {
     uint64_t trailing = src.size - h.data_offset - h.payload_bytes;
     if (trailing > 0) {
       state.notes.push_back("member '" + src.name + "': " + std::to_string(trailing) +
@@ -190,12 +199,13 @@ struct Builder {
       rec->file_offset = src.data_offset + h.data_offset;
     }
     if (lazy) {
-      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), std::move(h), check_crc);
+      rec->lazy =
+          std::make_unique<npz::MemberPayload>(payload_source(src), std::move(h), check_crc);
     }
     state.add(TensorView(std::move(rec)));
   }
 
-  void add_raw(npz::MemberSource src) {
+  void add_raw(const npz::MemberSource& src) {
     auto rec = std::make_shared<detail::TensorRecord>();
     rec->name = src.name;
     rec->dtype = DType::uint8;
@@ -207,7 +217,8 @@ struct Builder {
     rec->file_offset = src.data_offset;
     bool check_crc = options.verify_crc_on_access && !src.deflated;
     if (src.deflated || check_crc) {
-      rec->lazy = std::make_unique<npz::MemberPayload>(std::move(src), std::nullopt, check_crc);
+      rec->lazy =
+          std::make_unique<npz::MemberPayload>(payload_source(src), std::nullopt, check_crc);
     }
     state.add(TensorView(std::move(rec)));
   }
@@ -232,7 +243,7 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
                            " bytes precede the zip archive (a prefix; offsets shifted)");
   }
   std::vector<npz::MemberInfo> infos;
-  infos.reserve(index.members.size());
+  infos.reserve(index.members.size());  // never reallocates: Builder keeps references into it
   // Decoding (reads, inflated prefixes, npy header parsing) in parallel; records in order.
   std::vector<DecodedMember> decoded(index.members.size());
   unsigned threads = detail::header_threads(options.open_threads, decoded.size());

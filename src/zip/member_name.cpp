@@ -1,5 +1,6 @@
 #include "zip/member_name.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "tensorio/error.hpp"
@@ -89,6 +90,9 @@ std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
     }
     return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   }
+  // ASCII reads the same in CP437 and UTF-8: the common case is a plain copy.
+  bool ascii = std::all_of(raw.begin(), raw.end(), [](std::byte b) { return b < std::byte{0x80}; });
+  if (ascii) return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   std::string out;
   out.reserve(raw.size());
   for (std::byte b : raw) {
