@@ -127,8 +127,8 @@ DecodedMember decode_member(const zip::ZipMember& m, const detail::MappedFile& f
     throw Error(ErrorCode::truncated, path, m.layout.data_offset,
                 "member '" + e.name + "': expected " + std::to_string(h.payload_bytes) +
                     " bytes of array data after its " + std::to_string(h.data_offset) +
-                    "-byte npy header, found a member of " +
-                    std::to_string(e.uncompressed_size) + " bytes");
+                    "-byte npy header, found a member of " + std::to_string(e.uncompressed_size) +
+                    " bytes");
   }
   out.kind = DecodedMember::Kind::npy;
   out.header = std::move(h);

@@ -28,8 +28,7 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   uint64_t at = e.local_header_offset;
   uint64_t stop = std::min<uint64_t>(limit, file.size());
   uint64_t available = at <= stop ? stop - at : 0;
-  ByteCursor cur(header_bytes.first(std::min<uint64_t>(available, header_bytes.size())), path,
-                 at);
+  ByteCursor cur(header_bytes.first(std::min<uint64_t>(available, header_bytes.size())), path, at);
   if (!cur.can_read(kLocalHeaderSize)) {
     throw Error(ErrorCode::out_of_bounds, path, at,
                 "member '" + e.name + "': expected a 30-byte local header at offset " +

@@ -123,8 +123,7 @@ constexpr uint64_t kExtraAllowance = 96;
 }  // namespace
 
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits, const detail::MappedFile* source,
-                        unsigned threads) {
+                        const Limits& limits, const detail::MappedFile* source, unsigned threads) {
   ZipIndex index;
   index.end = read_end_of_central_directory(file, path, limits);
   auto entries = read_central_directory(file, index.end, path);

@@ -32,8 +32,8 @@ struct ZipMember {
 
 struct ZipIndex {
   EndOfCentralDirectory end;
-  std::vector<ZipMember> members;               // central directory order
-  std::vector<std::vector<std::byte>> heads;     // storage of the data heads, one per worker
+  std::vector<ZipMember> members;             // central directory order
+  std::vector<std::vector<std::byte>> heads;  // storage of the data heads, one per worker
 };
 
 // Reads and validates the whole structure of the archive in `file`:

@@ -246,8 +246,8 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
                       {"both.npy", npy_member(4096, a), 1500}};
   std::string file, directory;
   for (const Member& m : members) {
-    zip::WrittenEntry e{m.name, zip::kMethodStored, npz::crc32(span_of(m.data)), m.data.size(),
-                        m.data.size(), file.size()};
+    zip::WrittenEntry e{m.name,        zip::kMethodStored, npz::crc32(span_of(m.data)),
+                        m.data.size(), m.data.size(),      file.size()};
     std::string lfh = zip::local_header(e);
     ASSERT_EQ(lfh.size(), zip::kLocalHeaderSize + m.name.size());
     if (m.extra > 0) {  // one unknown 0xCAFE block of m.extra - 4 bytes
@@ -278,8 +278,8 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
   }
   EXPECT_TRUE(verify(ar).empty());
   // Each member's data head is a copy of the first bytes of its data.
-  auto idx = zip::read_zip_index(ar.state().files[0]->bytes(), p.string(), {},
-                                 ar.state().files[0].get());
+  auto idx =
+      zip::read_zip_index(ar.state().files[0]->bytes(), p.string(), {}, ar.state().files[0].get());
   auto whole = ar.state().files[0]->bytes();
   for (const zip::ZipMember& m : idx.members) {
     uint64_t n = std::min<uint64_t>(m.entry.compressed_size, zip::kDataHeadBytes);
