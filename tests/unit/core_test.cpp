@@ -1,12 +1,16 @@
 // Core pieces: dtype table, checked arithmetic, byte cursor, error messages, mapped file, JSON.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <stdexcept>
+#include <vector>
 
 #include "core/byte_cursor.hpp"
 #include "core/checked_math.hpp"
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
+#include "core/parallel.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
 
@@ -184,3 +188,38 @@ TEST(FormatFromPath, ByExtension) {
 
 }  // namespace
 }  // namespace tensorio
+
+// Header decoding on several threads must raise the error a sequential loop would: the one of
+// the lowest failing item, however the items were scheduled.
+TEST(ParallelForInOrder, RaisesTheLowestFailingItemsError) {
+  for (unsigned threads : {1u, 2u, 4u, 8u}) {
+    for (size_t batch : {1u, 3u, 64u}) {
+      std::vector<std::atomic<int>> ran(500);
+      try {
+        tensorio::detail::parallel_for_in_order(500, threads, batch,
+                                                [&](size_t i, unsigned worker) {
+                                                  EXPECT_LT(worker, threads);
+                                                  ran[i].fetch_add(1);
+                                                  // Items 137, 138 and every item from 300 on fail;
+                                                  // later ones fail faster.
+                                                  if (i == 137 || i == 138 || i >= 300)
+                                                    throw std::runtime_error(std::to_string(i));
+                                                });
+        ADD_FAILURE() << "no error raised";
+      } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "137") << threads << " threads, batch " << batch;
+      }
+      for (size_t i = 0; i <= 137; ++i) EXPECT_EQ(ran[i].load(), 1) << i;  // each at most once
+      for (size_t i = 138; i < 500; ++i) EXPECT_LE(ran[i].load(), 1) << i;
+    }
+  }
+  // Without failures every item runs exactly once.
+  std::vector<std::atomic<int>> ran(1000);
+  tensorio::detail::parallel_for_in_order(1000, 4, 7,
+                                          [&](size_t i, unsigned) { ran[i].fetch_add(1); });
+  for (size_t i = 0; i < 1000; ++i) EXPECT_EQ(ran[i].load(), 1) << i;
+  EXPECT_EQ(tensorio::detail::header_threads(0, 255), 1u);
+  EXPECT_GE(tensorio::detail::header_threads(0, 256), 1u);
+  EXPECT_LE(tensorio::detail::header_threads(0, 256), 4u);
+  EXPECT_EQ(tensorio::detail::header_threads(3, 10), 3u);
+}

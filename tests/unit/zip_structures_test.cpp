@@ -290,3 +290,48 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
   }
   std::filesystem::remove(p);
 }
+
+// Opening reads member headers on several threads from 256 members on: the archive, and the
+// error of a bad one, must not depend on how many.
+TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
+  std::vector<std::vector<float>> storage(300);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32("t" + std::to_string(i), storage[i], 5 + i % 7, float(i)));
+  }
+  auto p = temp_path("many.npz");
+  save_npz(p, refs);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    OpenOptions o;
+    o.open_threads = threads;
+    Archive a = open_npz(p, o);
+    ASSERT_EQ(a.size(), 300u);
+    for (size_t i = 0; i < 300; ++i) {
+      const TensorView& v = a.tensors()[i];
+      EXPECT_EQ(v.name(), "t" + std::to_string(i));
+      auto want = std::as_bytes(std::span(storage[i]));
+      EXPECT_TRUE(std::equal(want.begin(), want.end(), v.data().begin(), v.data().end()));
+    }
+  }
+  // Break the local header signatures of members 150 and 250: every thread count names 150,
+  // the first bad member in directory order, as a sequential reader would.
+  auto bytes = read_all(p);
+  Archive ok = open_npz(p);
+  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  for (size_t m : {250u, 150u}) bytes[idx.members[m].entry.local_header_offset] = std::byte{'X'};
+  auto bad = temp_path("many_bad.npz");
+  write_all(bad, bytes);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    OpenOptions o;
+    o.open_threads = threads;
+    try {
+      (void)open_npz(bad, o);
+      ADD_FAILURE() << "opened";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_header);
+      EXPECT_NE(std::string(e.what()).find("'t150.npy'"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove(p);
+  std::filesystem::remove(bad);
+}
