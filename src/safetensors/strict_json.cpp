@@ -84,7 +84,7 @@ void parse_strict_json(std::string_view text, rapidjson::Document& doc, const st
   // Document::Populate moves the single parsed root into the document when the generator
   // reports success; on failure the partial stack is discarded.
   auto generate = [&](rapidjson::Document&) {
-    constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+    constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag;
     result = reader.Parse<kFlags>(stream, handler);
     return !result.IsError();
   };

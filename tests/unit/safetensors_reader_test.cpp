@@ -203,6 +203,24 @@ TEST(SafetensorsReader, OtherLimitsApply) {
             ErrorCode::limit_exceeded);
 }
 
+// The JSON parser recurses per nesting level; the depth limit must end the parse before the
+// stack can run out, however deep the input claims to go (a million levels here).
+TEST(SafetensorsReader, MillionLevelNestingStopsAtTheDepthLimit) {
+  ScratchDir dir;
+  for (char open : {'[', '{'}) {
+    std::string header = "{\"x\":" + std::string(1'000'000, open);
+    if (open == '{') {
+      header = "{\"x\":";
+      for (int i = 0; i < 200'000; ++i) header += "{\"k\":";
+    }
+    write_file(dir / "deep.safetensors", st_image(header));
+    std::string message;
+    EXPECT_EQ(error_code_of([&] { open_safetensors(dir / "deep.safetensors"); }, &message),
+              ErrorCode::limit_exceeded)
+        << message;
+  }
+}
+
 TEST(SafetensorsReader, ParsesFromMemoryWithTheSameRules) {
   std::string image =
       st_image("{\"x\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", "abcd");
