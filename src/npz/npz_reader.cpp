@@ -81,11 +81,12 @@ struct DecodedMember {
   std::optional<NpyHeader> header;  // Kind::npy
 };
 
-// A member's bytes in the mapping and its zip facts (the path left empty).
-npz::MemberSource source_of(const zip::ZipMember& m, const detail::MappedFile& file) {
-  const zip::CentralEntry& e = m.entry;
+// A member's bytes in the mapping and its zip facts (the path left empty). The name is moved
+// out of the index entry, which is not used again.
+npz::MemberSource source_of(zip::ZipMember& m, const detail::MappedFile& file) {
+  zip::CentralEntry& e = m.entry;
   npz::MemberSource src;
-  src.name = e.name;
+  src.name = std::move(e.name);
   src.data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
   src.data_offset = m.layout.data_offset;
   src.size = e.uncompressed_size;
@@ -141,27 +142,27 @@ struct Builder {
   std::shared_ptr<const detail::MappedFile> file;
   detail::ArchiveState& state;
 
-  void add_member(const zip::ZipMember& m, DecodedMember& d, std::vector<npz::MemberInfo>& infos) {
-    const zip::CentralEntry& e = m.entry;
+  void add_member(zip::ZipMember& m, DecodedMember& d, std::vector<npz::MemberInfo>& infos) {
+    uint16_t method = m.entry.method;
+    uint64_t compressed_size = m.entry.compressed_size;
     // The member's facts are kept once, without the path; a lazy payload gets its own copy
     // with the path (most stored members need none).
-    infos.push_back({source_of(m, *file), e.method, e.compressed_size});
+    infos.push_back({source_of(m, *file), method, compressed_size});
     const npz::MemberSource& src = infos.back().source;
     switch (d.kind) {
       case DecodedMember::Kind::directory:
-        state.notes.push_back("member '" + e.name + "' is a directory entry (skipped)");
+        state.notes.push_back("member '" + src.name + "' is a directory entry (skipped)");
         return;
       case DecodedMember::Kind::npy: {
-        bool named_npy = ends_with(e.name, kNpySuffix);
+        bool named_npy = ends_with(src.name, kNpySuffix);
         std::string tensor =
-            named_npy ? e.name.substr(0, e.name.size() - kNpySuffix.size()) : e.name;
+            named_npy ? src.name.substr(0, src.name.size() - kNpySuffix.size()) : src.name;
         add_npy(src, std::move(*d.header), std::move(tensor));
         return;
       }
       case DecodedMember::Kind::raw:
-        state.notes.push_back("member '" + e.name + "' is not an .npy array; exposed as a " +
-                              "uint8 tensor of its " + std::to_string(e.uncompressed_size) +
-                              " bytes");
+        state.notes.push_back("member '" + src.name + "' is not an .npy array; exposed as a " +
+                              "uint8 tensor of its " + std::to_string(src.size) + " bytes");
         add_raw(src);
         return;
     }

@@ -335,3 +335,42 @@ TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
   std::filesystem::remove(p);
   std::filesystem::remove(bad);
 }
+
+// Two members with one name: refused, naming the first repeated member in directory order
+// (what a sequential scan stops at), whatever the order of the names.
+TEST(ZipIndex, DuplicateNamesNameTheFirstRepeat) {
+  auto archive = [](const std::vector<std::string>& names) {
+    std::string file, directory;
+    for (const std::string& n : names) {
+      std::string data = "payload of " + n;
+      zip::WrittenEntry e{n,           zip::kMethodStored, npz::crc32(span_of(data)),
+                          data.size(), data.size(),        file.size()};
+      directory += zip::central_header(e);
+      file += zip::local_header(e) + data;
+    }
+    file += directory + zip::end_records(names.size(), file.size(), directory.size());
+    return std::vector<std::byte>(span_of(file).begin(), span_of(file).end());
+  };
+  struct Case {
+    std::vector<std::string> names;
+    std::string repeated;
+  };
+  for (const Case& c : {Case{{"z", "b", "z", "b"}, "z"}, Case{{"b", "z", "z", "b"}, "z"},
+                        Case{{"a", "b", "c", "b", "a"}, "b"}, Case{{"q", "q", "q"}, "q"}}) {
+    auto bytes = archive(c.names);
+    auto p = temp_path("dup.npz");
+    write_all(p, bytes);
+    try {
+      (void)open_npz(p);
+      ADD_FAILURE() << "opened";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::duplicate_name);
+      EXPECT_NE(std::string(e.what()).find("'" + c.repeated + "' twice"), std::string::npos)
+          << e.what();
+    }
+  }
+  auto ok = archive({"a", "b", "c"});
+  auto p = temp_path("unique.npz");
+  write_all(p, ok);
+  EXPECT_EQ(open_npz(p).size(), 3u);
+}
