@@ -19,14 +19,12 @@ std::string_view format_name(Format format) noexcept {
 namespace detail {
 
 void ArchiveState::add(TensorView view) {
-  auto [it, inserted] = index.emplace(std::string_view(view.name()), tensors.size());
-  if (!inserted) {
+  if (!index.insert(view.name(), tensors.size())) {
     throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
                 "expected unique tensor names, found '" + view.name() + "' twice");
   }
-  tensors.push_back(std::move(view));
   // The key views the record's own string, which never moves (records are heap-allocated).
-  (void)it;
+  tensors.push_back(std::move(view));
 }
 
 }  // namespace detail
@@ -37,8 +35,8 @@ uint64_t Archive::file_size() const noexcept { return state_->file_size; }
 std::span<const TensorView> Archive::tensors() const noexcept { return state_->tensors; }
 
 const TensorView* Archive::find(std::string_view name) const noexcept {
-  auto it = state_->index.find(name);
-  return it == state_->index.end() ? nullptr : &state_->tensors[it->second];
+  auto position = state_->index.find(name);
+  return position ? &state_->tensors[*position] : nullptr;
 }
 
 const TensorView& Archive::at(std::string_view name) const {

@@ -5,12 +5,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
+#include "core/name_index.hpp"
 #include "tensorio/archive.hpp"
 #include "tensorio/tensorio.hpp"
 
@@ -34,7 +34,7 @@ struct ArchiveState {
   uint64_t file_size = 0;
   std::vector<std::shared_ptr<const MappedFile>> files;  // every mapping the archive keeps
   std::vector<TensorView> tensors;                       // file order
-  std::unordered_map<std::string_view, size_t> index;    // name -> position in tensors
+  NameIndex index;                                       // name -> position in tensors
   std::vector<std::pair<std::string, std::string>> string_metadata;
   std::vector<std::string> notes;
   std::shared_ptr<const ArchiveExtension> extension;

@@ -239,6 +239,7 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   state->file_size = file->size();
   state->files.push_back(file);
   state->tensors.reserve(index.members.size());
+  state->index.reserve(index.members.size());
   if (index.end.prefix > 0) {
     state->notes.push_back(std::to_string(index.end.prefix) +
                            " bytes precede the zip archive (a prefix; offsets shifted)");

@@ -21,10 +21,14 @@ uint64_t element_bits(DType dtype) {
 void validate_safetensors_offsets(SafetensorsHeader& header, uint64_t file_size,
                                   const std::string& file) {
   auto& tensors = header.tensors;
-  std::stable_sort(tensors.begin(), tensors.end(),
-                   [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
-                     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-                   });
+  auto by_offsets = [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  };
+  // Headers written in data order (the reference writer's, ours) need no sort; checking first
+  // saves the merge sort's buffer and moves.
+  if (!std::is_sorted(tensors.begin(), tensors.end(), by_offsets)) {
+    std::stable_sort(tensors.begin(), tensors.end(), by_offsets);
+  }
   // Absolute position of a data offset for messages; the header start when it would overflow.
   auto at = [&](uint64_t rel) { return checked_add(header.data_offset, rel).value_or(8); };
   uint64_t running_end = 0;

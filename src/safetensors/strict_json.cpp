@@ -28,31 +28,22 @@ class StrictHandler {
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
-  bool StartObject() { return enter() && doc_.StartObject(); }
+  bool StartObject() { return depth_.enter() && doc_.StartObject(); }
   bool EndObject(rapidjson::SizeType n) {
-    --depth_;
+    depth_.leave();
     return doc_.EndObject(n);
   }
-  bool StartArray() { return enter() && doc_.StartArray(); }
+  bool StartArray() { return depth_.enter() && doc_.StartArray(); }
   bool EndArray(rapidjson::SizeType n) {
-    --depth_;
+    depth_.leave();
     return doc_.EndArray(n);
   }
 
-  bool too_deep() const noexcept { return too_deep_; }
+  const JsonDepth& depth() const noexcept { return depth_; }
 
  private:
-  bool enter() {
-    if (++depth_ > kMaxJsonDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    return true;
-  }
-
   rapidjson::Document& doc_;
-  unsigned depth_ = 0;
-  bool too_deep_ = false;
+  JsonDepth depth_;
 };
 
 bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -89,7 +80,13 @@ void parse_strict_json(std::string_view text, rapidjson::Document& doc, const st
     return !result.IsError();
   };
   doc.Populate(generate);
-  if (handler.too_deep()) {
+  finish_strict_json(text, result, stream.Tell(), handler.depth(), file, base_offset, what);
+}
+
+void finish_strict_json(std::string_view text, const rapidjson::ParseResult& result, size_t end,
+                        const JsonDepth& depth, const std::string& file, uint64_t base_offset,
+                        std::string_view what) {
+  if (depth.too_deep()) {
     throw Error(ErrorCode::limit_exceeded, file, base_offset + result.Offset(),
                 std::string(what) + ": expected JSON nested at most " +
                     std::to_string(kMaxJsonDepth) + " levels deep (serde_json's limit), found " +
@@ -100,7 +97,6 @@ void parse_strict_json(std::string_view text, rapidjson::Document& doc, const st
                 std::string(what) + ": expected valid JSON, found an error: " +
                     rapidjson::GetParseError_En(result.Code()));
   }
-  size_t end = stream.Tell();
   for (size_t i = end; i < text.size(); ++i) {
     if (is_json_whitespace(text[i])) continue;
     std::string found = text[i] == '\0' ? "a NUL byte (headers may be padded with spaces only)"

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/error.h>
 
 #include <cstdint>
 #include <string>
@@ -25,6 +26,32 @@ namespace tensorio::detail {
 
 // serde_json's recursion limit: 128, decremented on entering an array or object and fatal at 0.
 inline constexpr unsigned kMaxJsonDepth = 127;
+
+// Counts array/object levels for a SAX handler: enter() is false past kMaxJsonDepth, which
+// ends the parse (finish_strict_json then reports limit_exceeded).
+class JsonDepth {
+ public:
+  bool enter() noexcept {
+    if (++depth_ > kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+  void leave() noexcept { --depth_; }
+  bool too_deep() const noexcept { return too_deep_; }
+
+ private:
+  unsigned depth_ = 0;
+  bool too_deep_ = false;
+};
+
+// After a SAX parse of `text` that stopped at `end`: throws Error(limit_exceeded) when `depth`
+// refused a level, Error(bad_json) for a syntax error or anything but JSON whitespace after
+// the value. Offsets in messages are `base_offset` + position.
+void finish_strict_json(std::string_view text, const rapidjson::ParseResult& result, size_t end,
+                        const JsonDepth& depth, const std::string& file, uint64_t base_offset,
+                        std::string_view what);
 
 // Parses `text` into `doc`. Throws Error(bad_json) with the absolute offset (`base_offset` +
 // position) and RapidJSON's description, or Error(limit_exceeded) for nesting past

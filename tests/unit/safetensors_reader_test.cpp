@@ -254,6 +254,68 @@ TEST(SafetensorsReader, ErrorsGiveTheAbsoluteOffset) {
   EXPECT_EQ(e.offset(), 8 + n);  // the hole starts at the data buffer's start
 }
 
+// Schema errors point at the JSON token where they were found (the text starts at offset 8).
+TEST(SafetensorsReader, SchemaErrorsGiveTheOffsetOfTheBadToken) {
+  std::string header =
+      "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+      "\"b\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[1,2]}}";
+  std::string image = st_image(header, "ab");
+  try {
+    parse_safetensors_header(std::as_bytes(std::span(image)), "mem");
+    FAIL() << "accepted a negative dimension";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_shape);
+    // At "-1", the token the check refused (the parser reports a number at its start, a
+    // string or bracket just after it).
+    EXPECT_GE(e.offset(), 8 + header.find("-1")) << e.what();
+    EXPECT_LE(e.offset(), 8 + header.find("-1") + 2) << e.what();
+    EXPECT_NE(std::string(e.what()).find("tensor 'b'"), std::string::npos) << e.what();
+  }
+}
+
+// The reference's order among several errors in one header: duplicate keys and __metadata__
+// problems (whichever comes first), then the first bad tensor in document order, then the
+// first bad field within it; the length of shape/data_offsets before their elements.
+TEST(SafetensorsReader, SchemaErrorsComeInTheReferenceOrder) {
+  auto code_of = [](const std::string& header) {
+    std::string image = st_image(header, "");
+    return error_code_of([&] { parse_safetensors_header(std::as_bytes(std::span(image)), "mem"); });
+  };
+  const std::string bad_dtype = "{\"dtype\":\"Q8\",\"shape\":[],\"data_offsets\":[0,0]}";
+  const std::string good = "{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}";
+  // A later duplicate key beats an earlier bad tensor.
+  EXPECT_EQ(code_of("{\"a\":" + bad_dtype + ",\"b\":" + good + ",\"b\":" + good + "}"),
+            ErrorCode::duplicate_name);
+  // A later bad __metadata__ beats an earlier bad tensor.
+  EXPECT_EQ(code_of("{\"a\":" + bad_dtype + ",\"__metadata__\":{\"k\":1}}"),
+            ErrorCode::bad_metadata);
+  // Between a duplicate key and a __metadata__ error, the first in the document wins.
+  EXPECT_EQ(code_of("{\"__metadata__\":[],\"b\":" + good + ",\"b\":" + good + "}"),
+            ErrorCode::bad_metadata);
+  EXPECT_EQ(
+      code_of("{\"b\":" + good + ",\"b\":" + good + ",\"__metadata__\":{\"k\":\"v\",\"k\":1}}"),
+      ErrorCode::duplicate_name);
+  // The first bad field of the first bad tensor.
+  EXPECT_EQ(code_of("{\"a\":{\"shape\":\"x\",\"dtype\":\"Q8\"},\"b\":" + bad_dtype + "}"),
+            ErrorCode::bad_shape);
+  // Too many dimensions is judged before a bad element; two offsets before their values.
+  std::string dims = "[-1";
+  for (int i = 0; i < 64; ++i) dims += ",1";
+  EXPECT_EQ(code_of("{\"a\":{\"dtype\":\"U8\",\"shape\":" + dims + "],\"data_offsets\":[0,0]}}"),
+            ErrorCode::limit_exceeded);
+  EXPECT_EQ(code_of("{\"a\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[-1]}}"),
+            ErrorCode::bad_offsets);
+  // A syntax error anywhere beats every schema error before it.
+  EXPECT_EQ(code_of("{\"a\":" + bad_dtype + ",\"a\":1,}"), ErrorCode::bad_json);
+  // Unknown fields (even containers) are skipped; a repeated one is refused.
+  EXPECT_EQ(code_of("{\"a\":{\"x\":{\"dtype\":1},\"dtype\":\"U8\",\"shape\":[0],"
+                    "\"data_offsets\":[0,0]}}"),
+            ErrorCode::count_);
+  EXPECT_EQ(code_of("{\"a\":{\"x\":[],\"x\":[],\"dtype\":\"U8\",\"shape\":[0],"
+                    "\"data_offsets\":[0,0]}}"),
+            ErrorCode::duplicate_name);
+}
+
 TEST(SafetensorsReader, IndexExtensionAndPlainFileDispatch) {
   EXPECT_EQ(format_from_path("a/model.safetensors"), Format::safetensors);
   EXPECT_EQ(format_from_path("a/model.safetensors.index.json"), Format::safetensors);
