@@ -1,6 +1,7 @@
 // Opening a .npz: the zip index, then one tensor per member (npy header decoded now, payload
 // left in place or left compressed until first access).
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <optional>
 
@@ -8,7 +9,6 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/mapped_file.hpp"
-#include "core/parallel.hpp"
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/member_payload.hpp"
@@ -75,10 +75,11 @@ std::span<const std::byte> member_head(const zip::ZipMember& m, std::span<const 
 }
 
 // What decoding a member at open found: the part of opening that reads bytes and can fail,
-// done for all members in parallel before the records are built in order.
+// done on the zip index's workers as each member is read, before the records are built in order.
 struct DecodedMember {
   enum class Kind { directory, npy, raw } kind = Kind::raw;
   std::optional<NpyHeader> header;  // Kind::npy
+  std::exception_ptr error;         // decoding failed: raised after the zip structure checks
 };
 
 // A member's bytes in the mapping and its zip facts (the path left empty). The name is moved
@@ -135,6 +136,27 @@ DecodedMember decode_member(const zip::ZipMember& m, const detail::MappedFile& f
   out.header = std::move(h);
   return out;
 }
+
+// Decodes every member while the zip index reads it (see zip::MemberVisitor).
+class Decoder final : public zip::MemberVisitor {
+ public:
+  Decoder(const detail::MappedFile& file, const Limits& limits) : file_(file), limits_(limits) {}
+
+  void start(size_t count) override { decoded.resize(count); }
+  void member(size_t i, const zip::ZipMember& m) override {
+    try {
+      decoded[i] = decode_member(m, file_, file_.path(), limits_);
+    } catch (...) {
+      decoded[i].error = std::current_exception();
+    }
+  }
+
+  std::vector<DecodedMember> decoded;  // directory order
+
+ private:
+  const detail::MappedFile& file_;
+  const Limits& limits_;
+};
 
 struct Builder {
   const std::string& path;
@@ -230,8 +252,17 @@ struct Builder {
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
   auto file = detail::MappedFile::open(path.string(), options.access);
   const std::string& name = file->path();
-  zip::ZipIndex index =
-      zip::read_zip_index(file->bytes(), name, options.limits, file.get(), options.open_threads);
+  // Each member's npy header is decoded on the worker that read its local header, from the
+  // bytes read with it (one pass over the members, one set of threads). Its errors wait
+  // until the whole zip structure has been validated, so that a broken archive is reported
+  // as one, and then the first bad member's is raised.
+  Decoder decoder(*file, options.limits);
+  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get(),
+                                            options.open_threads, &decoder);
+  std::vector<DecodedMember>& decoded = decoder.decoded;
+  for (const DecodedMember& d : decoded) {
+    if (d.error) std::rethrow_exception(d.error);
+  }
 
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::npz;
@@ -246,12 +277,6 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   }
   std::vector<npz::MemberInfo> infos;
   infos.reserve(index.members.size());  // never reallocates: Builder keeps references into it
-  // Decoding (reads, inflated prefixes, npy header parsing) in parallel; records in order.
-  std::vector<DecodedMember> decoded(index.members.size());
-  unsigned threads = detail::header_threads(options.open_threads, decoded.size());
-  detail::parallel_for_in_order(decoded.size(), threads, 64, [&](size_t i, unsigned) {
-    decoded[i] = decode_member(index.members[i], *file, name, options.limits);
-  });
   Builder builder{name, options, file, *state};
   for (size_t i = 0; i < index.members.size(); ++i) {
     builder.add_member(index.members[i], decoded[i], infos);

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <unordered_set>
 #include <vector>
 
+#include "core/name_index.hpp"
 #include "safetensors/strict_json.hpp"
 #include "tensorio/error.hpp"
 
@@ -245,26 +245,16 @@ class SchemaHandler {
     }
   }
 
-  // Duplicate root keys (one tensor name twice) are found after the pass, by sorting: a set of
-  // 1,000 names cost a node per name. Returns the entry whose name repeats an earlier one with
-  // the lowest root position, or nothing.
+  // Duplicate root keys (one tensor name twice) are found after the pass, when the names no
+  // longer move, in one pass over a flat hash table (a set of 1,000 names cost a node each).
+  // Returns the first entry whose name an earlier one had, or nothing.
   std::optional<size_t> first_duplicate_key() const {
-    size_t n = entries_.size();
-    auto name = [&](size_t i) -> std::string_view { return entries_[i].name; };
-    bool ascending = true;  // the reference writer sorts names within a dtype: often true
-    for (size_t i = 1; i < n && ascending; ++i) ascending = name(i - 1) < name(i);
-    if (ascending) return std::nullopt;
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      int c = name(a).compare(name(b));
-      return c != 0 ? c < 0 : a < b;
-    });
-    std::optional<size_t> first;
-    for (size_t i = 1; i < n; ++i) {
-      if (name(order[i]) == name(order[i - 1]) && (!first || order[i] < *first)) first = order[i];
+    NameIndex seen;
+    seen.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (!seen.insert(entries_[i].name, i)) return i;
     }
-    return first;
+    return std::nullopt;
   }
 
   // Keeps the root-level error (a __metadata__ problem or a repeated __metadata__ key) with the

@@ -58,8 +58,24 @@ struct ZipIndex {
 // The local headers are read on detail::header_threads(threads, members) threads (so 0 picks
 // by the member count); whatever the count, the error raised is the one of the first bad
 // member in directory order.
+//
+// `visit`, when given, sees each member on the worker that read it, right after its local
+// header was validated: a reader decodes what it needs from the data head there, in parallel
+// and while the bytes are in cache, instead of in a second pass.
+class MemberVisitor {
+ public:
+  virtual ~MemberVisitor() = default;
+  // Called once, before any member(), with the number of members.
+  virtual void start(size_t count) = 0;
+  // Called for every member (index in directory order; data_head valid for the call only).
+  // Calls for different members run concurrently. An exception counts as that member's
+  // error; a visitor that wants structural errors (later members, duplicate names, overlaps)
+  // to come first keeps its own and raises them after read_zip_index returns.
+  virtual void member(size_t index, const ZipMember& m) = 0;
+};
+
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
                         const Limits& limits, const detail::MappedFile* source = nullptr,
-                        unsigned threads = 1);
+                        unsigned threads = 1, MemberVisitor* visit = nullptr);
 
 }  // namespace tensorio::zip

@@ -176,12 +176,3 @@ TEST(DTypeTableInterop, MatchesGgmlTypeTraits) {
 }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  if (!ggml_peer::peer_available()) {
-    std::puts("libggml-base.so not available (scripts/fetch-ggml): interop tests skipped");
-    return 77;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

@@ -262,12 +262,3 @@ TEST(TensorioWritten, GgmlReadsMetadataOnlyAndEmptyFiles) {
 }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  if (!ggml_peer::peer_available()) {
-    std::puts("libggml-base.so not available (scripts/fetch-ggml): interop tests skipped");
-    return 77;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}
