@@ -68,9 +68,9 @@ void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
   if (failed != SIZE_MAX) std::rethrow_exception(errors[failed / batch]);
 }
 
-unsigned header_threads(unsigned requested, size_t items) noexcept {
+unsigned header_threads(unsigned requested, size_t work) noexcept {
   if (requested != 0) return requested;
-  if (items < 256) return 1;
+  if (work < kHeaderWorkPerThread) return 1;
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 

@@ -78,8 +78,15 @@ std::span<const std::byte> member_head(const zip::ZipMember& m, std::span<const 
 // done on the zip index's workers as each member is read, before the records are built in order.
 struct DecodedMember {
   enum class Kind { directory, npy, raw } kind = Kind::raw;
-  std::optional<NpyHeader> header;  // Kind::npy
-  std::exception_ptr error;         // decoding failed: raised after the zip structure checks
+  // Kind::npy, when the record is not built here (deflated, or transformed or checked on
+  // access). On the heap: the vector of results stays small (an inline header made 1,000 of
+  // them large enough for a fresh mapping, and its page faults, at every open).
+  std::unique_ptr<NpyHeader> header;
+  uint64_t trailing = 0;  // Kind::npy: member bytes after the array
+  // Kind::npy, stored, presented as stored (no CRC check on access, no byte swap or reorder):
+  // the record itself, built on the worker (its name and shape allocations run in parallel).
+  std::shared_ptr<detail::TensorRecord> record;
+  std::exception_ptr error;  // decoding failed: raised after the zip structure checks
 };
 
 // A member's bytes in the mapping and its zip facts (the path left empty). The name is moved
@@ -102,23 +109,19 @@ bool is_directory_entry(const zip::CentralEntry& e) {
 
 // Decodes one member's npy header (when it is named .npy or starts like one) and checks that
 // the member holds the payload it declares. Throws Error naming the member.
-DecodedMember decode_member(const zip::ZipMember& m, const detail::MappedFile& file,
-                            const std::string& path, const Limits& limits) {
-  DecodedMember out;
+// Returns what the member is; for Kind::npy fills `h`.
+DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedFile& file,
+                                  const std::string& path, const Limits& limits, NpyHeader& h) {
   const zip::CentralEntry& e = m.entry;
-  if (is_directory_entry(e)) {
-    out.kind = DecodedMember::Kind::directory;
-    return out;
-  }
+  if (is_directory_entry(e)) return DecodedMember::Kind::directory;
   auto data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
   bool deflated = e.method == zip::kMethodDeflated;
   std::vector<std::byte> storage;
   auto head = member_head(m, data, path, limits, storage);
-  if (!ends_with(e.name, kNpySuffix) && !has_npy_magic(head)) return out;
+  if (!ends_with(e.name, kNpySuffix) && !has_npy_magic(head)) return DecodedMember::Kind::raw;
   // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
   // the inflated member (the file name says so). The member is named only when there is an
   // error: building that string for each of thousands of valid members is measurable.
-  NpyHeader h;
   try {
     h = parse_npy_header(head, path, limits, deflated ? 0 : m.layout.data_offset);
   } catch (const Error& err) {
@@ -132,30 +135,64 @@ DecodedMember decode_member(const zip::ZipMember& m, const detail::MappedFile& f
                     "-byte npy header, found a member of " + std::to_string(e.uncompressed_size) +
                     " bytes");
   }
-  out.kind = DecodedMember::Kind::npy;
-  out.header = std::move(h);
-  return out;
+  return DecodedMember::Kind::npy;
+}
+
+// The tensor a member named NAME.npy (or NAME, when it is an npy without the suffix) becomes.
+std::string tensor_name(const std::string& member) {
+  bool named_npy = ends_with(member, kNpySuffix);
+  return named_npy ? member.substr(0, member.size() - kNpySuffix.size()) : member;
 }
 
 // Decodes every member while the zip index reads it (see zip::MemberVisitor).
 class Decoder final : public zip::MemberVisitor {
  public:
-  Decoder(const detail::MappedFile& file, const Limits& limits) : file_(file), limits_(limits) {}
+  Decoder(std::shared_ptr<const detail::MappedFile> file, const OpenOptions& options)
+      : file_(std::move(file)), options_(options) {}
 
   void start(size_t count) override { decoded.resize(count); }
   void member(size_t i, const zip::ZipMember& m) override {
+    DecodedMember& d = decoded[i];
+    NpyHeader h;
     try {
-      decoded[i] = decode_member(m, file_, file_.path(), limits_);
+      d.kind = decode_member(m, *file_, file_->path(), options_.limits, h);
     } catch (...) {
-      decoded[i].error = std::current_exception();
+      d.error = std::current_exception();
+      return;
+    }
+    if (d.kind != DecodedMember::Kind::npy) return;
+    // decode_member checked that the array fits in the member.
+    d.trailing = m.entry.uncompressed_size - h.data_offset - h.payload_bytes;
+    bool plain = m.entry.method != zip::kMethodDeflated && !options_.verify_crc_on_access &&
+                 !detail::npy_needs_transform(h);
+    if (plain) {
+      d.record = stored_record(m, h);
+    } else {
+      d.header = std::make_unique<NpyHeader>(std::move(h));
     }
   }
 
   std::vector<DecodedMember> decoded;  // directory order
 
  private:
-  const detail::MappedFile& file_;
-  const Limits& limits_;
+  // A zero-copy view of a stored member's array (the header's shape moves into it).
+  std::shared_ptr<detail::TensorRecord> stored_record(const zip::ZipMember& m, NpyHeader& h) {
+    auto rec = std::make_shared<detail::TensorRecord>();
+    rec->name = tensor_name(m.entry.name);
+    rec->dtype = h.dtype;
+    rec->shape = std::move(h.shape);
+    rec->num_elements = h.num_elements;
+    rec->nbytes = h.payload_bytes;
+    rec->file = file_;
+    rec->big_endian = h.big_endian;
+    rec->fortran_order = h.fortran_order;
+    rec->file_offset = m.layout.data_offset + h.data_offset;
+    rec->stored = file_->bytes().subspan(rec->file_offset, h.payload_bytes);
+    return rec;
+  }
+
+  std::shared_ptr<const detail::MappedFile> file_;
+  const OpenOptions& options_;
 };
 
 struct Builder {
@@ -175,13 +212,7 @@ struct Builder {
       case DecodedMember::Kind::directory:
         state.notes.push_back("member '" + src.name + "' is a directory entry (skipped)");
         return;
-      case DecodedMember::Kind::npy: {
-        bool named_npy = ends_with(src.name, kNpySuffix);
-        std::string tensor =
-            named_npy ? src.name.substr(0, src.name.size() - kNpySuffix.size()) : src.name;
-        add_npy(src, std::move(*d.header), std::move(tensor));
-        return;
-      }
+      case DecodedMember::Kind::npy: add_npy(src, d); return;
       case DecodedMember::Kind::raw:
         state.notes.push_back("member '" + src.name + "' is not an .npy array; exposed as a " +
                               "uint8 tensor of its " + std::to_string(src.size) + " bytes");
@@ -197,14 +228,18 @@ struct Builder {
     return copy;
   }
 
-  void add_npy(const npz::MemberSource& src, NpyHeader h, std::string tensor) {
-    uint64_t trailing = src.size - h.data_offset - h.payload_bytes;
-    if (trailing > 0) {
-      state.notes.push_back("member '" + src.name + "': " + std::to_string(trailing) +
+  void add_npy(const npz::MemberSource& src, DecodedMember& d) {
+    if (d.trailing > 0) {
+      state.notes.push_back("member '" + src.name + "': " + std::to_string(d.trailing) +
                             " trailing bytes after the array (ignored, as NumPy does)");
     }
+    if (d.record) {  // a plain stored member: its worker built the record
+      state.add(TensorView(std::move(d.record)));
+      return;
+    }
+    NpyHeader& h = *d.header;
     auto rec = std::make_shared<detail::TensorRecord>();
-    rec->name = std::move(tensor);
+    rec->name = tensor_name(src.name);
     rec->dtype = h.dtype;
     bool check_crc = options.verify_crc_on_access && !src.deflated;
     bool lazy = src.deflated || check_crc || detail::npy_needs_transform(h);
@@ -256,7 +291,7 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   // bytes read with it (one pass over the members, one set of threads). Its errors wait
   // until the whole zip structure has been validated, so that a broken archive is reported
   // as one, and then the first bad member's is raised.
-  Decoder decoder(*file, options.limits);
+  Decoder decoder(file, options);
   zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get(),
                                             options.open_threads, &decoder);
   std::vector<DecodedMember>& decoded = decoder.decoded;

@@ -18,15 +18,17 @@ namespace tensorio::zip {
 
 // How many bytes of each member's data are read along with its local header: a stored .npy
 // member's preamble fits (NumPy pads it to a multiple of 64: 128 bytes up to about ten
-// dimensions); a longer one is read from the mapping instead.
-inline constexpr uint64_t kDataHeadBytes = 256;
+// dimensions); a longer one is read from the mapping instead. Not more: copying each read out
+// of the page cache was the largest single cost of opening 1,000 stored members.
+inline constexpr uint64_t kDataHeadBytes = 128;
 
 struct ZipMember {
   CentralEntry entry;
   LocalLayout layout;
   // The first min(compressed size, kDataHeadBytes) bytes of the member's data, copied in the
   // same read as its local header; points into ZipIndex::heads (valid while the index lives,
-  // moves included).
+  // moves included). Empty after read_zip_index when a MemberVisitor was given: the visitor
+  // saw it during its call.
   std::span<const std::byte> data_head;
 };
 

@@ -218,8 +218,9 @@ TEST(ParallelForInOrder, RaisesTheLowestFailingItemsError) {
   tensorio::detail::parallel_for_in_order(1000, 4, 7,
                                           [&](size_t i, unsigned) { ran[i].fetch_add(1); });
   for (size_t i = 0; i < 1000; ++i) EXPECT_EQ(ran[i].load(), 1) << i;
-  EXPECT_EQ(tensorio::detail::header_threads(0, 255), 1u);
-  EXPECT_GE(tensorio::detail::header_threads(0, 256), 1u);
-  EXPECT_LE(tensorio::detail::header_threads(0, 256), 4u);
+  constexpr size_t kWork = tensorio::detail::kHeaderWorkPerThread;
+  EXPECT_EQ(tensorio::detail::header_threads(0, kWork - 1), 1u);
+  EXPECT_GE(tensorio::detail::header_threads(0, kWork), 1u);
+  EXPECT_LE(tensorio::detail::header_threads(0, kWork), 4u);
   EXPECT_EQ(tensorio::detail::header_threads(3, 10), 3u);
 }
