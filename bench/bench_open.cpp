@@ -73,6 +73,7 @@ BENCHMARK_CAPTURE(BM_Open, npz, std::string(".npz"))
     ->Args({4096, 0})
     ->Args({100, 1})
     ->Args({4096, 1})
+    ->Args({100, 2})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Open, safetensors, std::string(".safetensors"))

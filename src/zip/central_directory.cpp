@@ -46,8 +46,9 @@ CentralEntry read_entry(ByteCursor& cur, const EndOfCentralDirectory& eocd,
   }
 
   Zip64Needs needs{usize == kZip64Marker32, csize == kZip64Marker32, offset == kZip64Marker32};
-  auto fields = split_extra_fields(extra, path, extra_at, /*strict=*/true);
-  Zip64Values big = read_zip64_extra(fields, needs, path, e.header_offset, e.name);
+  auto zip64 = find_extra_field(extra, kZip64ExtraId, path, extra_at, /*strict=*/true);
+  Zip64Values big =
+      read_zip64_extra(zip64 ? &*zip64 : nullptr, needs, path, e.header_offset, e.name);
   e.uncompressed_size = needs.uncompressed_size ? big.uncompressed_size : usize;
   e.compressed_size = needs.compressed_size ? big.compressed_size : csize;
   uint64_t declared = needs.header_offset ? big.header_offset : offset;

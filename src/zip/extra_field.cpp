@@ -5,10 +5,13 @@
 
 namespace tensorio::zip {
 
-std::vector<ExtraField> split_extra_fields(std::span<const std::byte> extra,
-                                           const std::string& path, uint64_t base_offset,
-                                           bool strict) {
-  std::vector<ExtraField> fields;
+namespace {
+
+// Walks a chain, calling fn(field) for each well-formed field (see split_extra_fields for the
+// strict and lenient rules).
+template <typename Fn>
+void walk_extra_fields(std::span<const std::byte> extra, const std::string& path,
+                       uint64_t base_offset, bool strict, Fn&& fn) {
   ByteCursor cur(extra, path, base_offset);
   while (cur.remaining() > 0) {
     if (cur.remaining() < 4 && !strict) break;
@@ -22,20 +25,45 @@ std::vector<ExtraField> split_extra_fields(std::span<const std::byte> extra,
                       " bytes of data, found " + std::to_string(cur.remaining()) +
                       " left in the extra field");
     }
-    fields.push_back({id, cur.read_bytes(len, "extra field data"), at});
+    fn(ExtraField{id, cur.read_bytes(len, "extra field data"), at});
   }
+}
+
+}  // namespace
+
+std::vector<ExtraField> split_extra_fields(std::span<const std::byte> extra,
+                                           const std::string& path, uint64_t base_offset,
+                                           bool strict) {
+  std::vector<ExtraField> fields;
+  walk_extra_fields(extra, path, base_offset, strict,
+                    [&](const ExtraField& f) { fields.push_back(f); });
   return fields;
+}
+
+std::optional<ExtraField> find_extra_field(std::span<const std::byte> extra, uint16_t id,
+                                           const std::string& path, uint64_t base_offset,
+                                           bool strict) {
+  std::optional<ExtraField> found;
+  walk_extra_fields(extra, path, base_offset, strict, [&](const ExtraField& f) {
+    if (f.id == id) found = f;
+  });
+  return found;
 }
 
 Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs needs,
                              const std::string& path, uint64_t header_offset,
                              const std::string& member) {
-  Zip64Values v;
-  if (!needs.uncompressed_size && !needs.compressed_size && !needs.header_offset) return v;
   const ExtraField* z = nullptr;
   for (const ExtraField& f : fields) {
     if (f.id == kZip64ExtraId) z = &f;
   }
+  return read_zip64_extra(z, needs, path, header_offset, member);
+}
+
+Zip64Values read_zip64_extra(const ExtraField* z, Zip64Needs needs, const std::string& path,
+                             uint64_t header_offset, const std::string& member) {
+  Zip64Values v;
+  if (!needs.uncompressed_size && !needs.compressed_size && !needs.header_offset) return v;
   if (z == nullptr) {
     throw Error(ErrorCode::bad_header, path, header_offset,
                 "member '" + member +

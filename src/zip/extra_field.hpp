@@ -23,6 +23,13 @@ std::vector<ExtraField> split_extra_fields(std::span<const std::byte> extra,
                                            const std::string& path, uint64_t base_offset,
                                            bool strict);
 
+// The last field with this id in the chain, the chain checked as split_extra_fields checks it,
+// without building the list (this runs for the central and the local header of every member
+// at open, where the list's allocation was measurable).
+std::optional<ExtraField> find_extra_field(std::span<const std::byte> extra, uint16_t id,
+                                           const std::string& path, uint64_t base_offset,
+                                           bool strict);
+
 // The values a zip64 field replaces: only those whose header field held the 0xFFFFFFFF marker,
 // in the fixed order uncompressed size, compressed size, local header offset.
 struct Zip64Needs {
@@ -41,6 +48,9 @@ struct Zip64Values {
 Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs needs,
                              const std::string& path, uint64_t header_offset,
                              const std::string& member);
+// The same with the zip64 field already found (null: none).
+Zip64Values read_zip64_extra(const ExtraField* zip64, Zip64Needs needs, const std::string& path,
+                             uint64_t header_offset, const std::string& member);
 
 // Appends a zip64 field holding the given values (each only when `needs` says so).
 void append_zip64_extra(std::string& out, Zip64Needs needs, const Zip64Values& values);

@@ -65,8 +65,8 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   bool deferred = (flags & kFlagDataDescriptor) != 0 || (e.flags & kFlagDataDescriptor) != 0;
   if (!deferred) {
     Zip64Needs needs{usize == kZip64Marker32, csize == kZip64Marker32, false};
-    auto fields = split_extra_fields(extra, path, extra_at, /*strict=*/false);
-    Zip64Values big = read_zip64_extra(fields, needs, path, at, e.name);
+    auto zip64 = find_extra_field(extra, kZip64ExtraId, path, extra_at, /*strict=*/false);
+    Zip64Values big = read_zip64_extra(zip64 ? &*zip64 : nullptr, needs, path, at, e.name);
     uint64_t local_usize = needs.uncompressed_size ? big.uncompressed_size : usize;
     uint64_t local_csize = needs.compressed_size ? big.compressed_size : csize;
     if (crc != e.crc32) mismatch(path, at + 14, e, "CRC-32", e.crc32, crc);
