@@ -476,12 +476,13 @@ class SchemaHandler {
 
 void parse_safetensors_json(std::string_view text, uint64_t base_offset, const std::string& file,
                             const Limits& limits, SafetensorsHeader& out) {
-  // RapidJSON scans strings and whitespace 16 bytes at a time (SSE2/NEON, enabled in
-  // src/meson.build) only in a NUL-terminated stream parsed in place, so the pass runs on a
-  // copy of the text: the copy costs a memcpy, the byte-at-a-time scan cost a third of the
-  // parse. The scanners' aligned 16-byte loads may reach 15 bytes past the terminator: the
-  // zeroed padding keeps them inside the allocation. A NUL inside the text ends the parse where
-  // the mapping's bytes would (RapidJSON treats NUL as the end either way).
+  // RapidJSON scans strings and whitespace 16 bytes at a time (SSE2; NEON in releases after
+  // Debian's 1.1.0; switched on in the top-level meson.build) only in a NUL-terminated stream
+  // parsed in place, so the pass runs on a copy of the text: the copy costs a memcpy, the
+  // byte-at-a-time scan cost a third of the parse. The scanners' aligned 16-byte loads may reach 15
+  // bytes past the terminator: the zeroed padding keeps them inside the allocation. A NUL inside
+  // the text ends the parse where the mapping's bytes would (RapidJSON treats NUL as the end either
+  // way).
   constexpr size_t kPadding = 32;
   auto copy = std::make_unique_for_overwrite<char[]>(text.size() + kPadding);
   if (!text.empty()) std::memcpy(copy.get(), text.data(), text.size());
