@@ -33,7 +33,9 @@ struct TensorRef {
   std::vector<uint64_t> shape;
   std::span<const std::byte> data;
 
-  // Borrows the bytes of a view (materializing it if it needs a transform).
+  // Borrows the bytes of a view (materializing it if it needs a transform). A zero-copy view is
+  // borrowed as it lies in the mapping, without the populate of TensorView::data(): save() maps
+  // it ahead of its writes on a helper thread.
   static TensorRef from_view(const TensorView& view);
 };
 
@@ -53,6 +55,10 @@ std::filesystem::path save_target_path(const std::filesystem::path& path);
 // (MLX behaviour: save("a", x) writes a.npy). Returns the path written. Throws
 // Error(unrepresentable) when the format cannot hold the tensors (several tensors into .npy,
 // a quantized dtype into .npy).
+// The tensors' bytes are borrowed for the call and only read. An uncompressed save of 16 MiB or
+// more runs one helper thread beside the caller's (on machines with two or more cores and
+// MADV_POPULATE_READ) that maps the source pages ahead of each write() and computes stored npz
+// members' CRC-32s; it is joined before save() returns or throws.
 std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
                            const SaveOptions& options = {});
 

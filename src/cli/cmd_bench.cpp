@@ -232,7 +232,21 @@ class Runner {
       bench::flush_filesystem(scratch_);
       r_.write.add(bench::write_bps(scratch_, sizes, limit_buf_, kWriteChunk));
     };
-    if (run % 2 == 0 || saved_sizes_.empty()) {
+    // A VM may hand freed memory back to its host (virtio-balloon free page reporting: 2 MiB
+    // blocks free for about two seconds), and the first touch of such a page then costs a fault
+    // in the host. On the 2-core VM of bench/RESULTS.md the first writer after the read phases
+    // got its page cache from those pages and ran 3–5x slower, whichever writer it was, so
+    // the ratio swung with the order. An untimed write of the same sizes first leaves both
+    // timed writers just-freed pages; the first run learns the sizes with an untimed save.
+    label(run, "warm-up");
+    if (saved_sizes_.empty()) {
+      saved_sizes_ = bench::save_like(arg_, a, scratch_);
+      for (const auto& e : fs::directory_iterator(scratch_)) fs::remove(e.path());
+    } else {
+      bench::flush_filesystem(scratch_);
+      (void)bench::write_bps(scratch_, saved_sizes_, limit_buf_, kWriteChunk);
+    }
+    if (run % 2 == 0) {
       saved_sizes_ = timed_save();
       timed_write(saved_sizes_);
     } else {
@@ -381,7 +395,7 @@ int run_bench(const std::vector<std::string>& argv) {
   if (auto d = args.value("--save-dir")) s.save_dir = *d;
 
   std::vector<FileResult> results(args.positionals().size());
-  ProgressBar bar(results.size() * s.runs * (s.save ? 6 : 4));
+  ProgressBar bar(results.size() * s.runs * (s.save ? 7 : 4));
   for (size_t i = 0; i < results.size(); ++i) {
     Runner(s, results[i], args.positionals()[i], bar).run_all();
   }

@@ -128,6 +128,8 @@ void AtomicWriter::write_fully(const std::byte* data, size_t size) {
     if (n == 0) fail("write", EIO);
     data += n;
     size -= static_cast<size_t>(n);
+    sent_ += static_cast<uint64_t>(n);
+    if (prefetcher_) prefetcher_->advance(prefetch_base_ + sent_);
   }
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "core/aligned_buffer.hpp"
+#include "core/source_prefetch.hpp"
 #include "tensorio/options.hpp"
 
 namespace tensorio::detail {
@@ -42,6 +43,13 @@ class AtomicWriter {
   void overwrite(uint64_t offset, std::span<const std::byte> bytes);
   // Makes the file the target. After commit() the writer is finished.
   void commit();
+  // Reports the bytes handed to write() (plus `base`, for a prefetcher shared by several files)
+  // to `prefetcher` after every system call, so it can map the source ahead of the copy. The
+  // prefetcher must outlive the writer's last write; nullptr detaches.
+  void attach(SourcePrefetcher* prefetcher, uint64_t base = 0) noexcept {
+    prefetcher_ = prefetcher;
+    prefetch_base_ = base;
+  }
 
   const std::string& temp_path() const noexcept { return temp_path_; }
   const std::string& target_path() const noexcept { return target_; }
@@ -60,6 +68,9 @@ class AtomicWriter {
   AlignedBuffer buffer_;
   size_t used_ = 0;
   uint64_t position_ = 0;
+  uint64_t sent_ = 0;  // bytes write() has accepted
+  SourcePrefetcher* prefetcher_ = nullptr;
+  uint64_t prefetch_base_ = 0;
 };
 
 // Test hook for fault injection: called before every write()/pwrite() system call with the

@@ -58,7 +58,8 @@ TensorRef TensorRef::from_view(const TensorView& view) {
   r.name = view.name();
   r.dtype = view.dtype();
   r.shape.assign(view.shape().begin(), view.shape().end());
-  r.data = view.data();
+  // A zero-copy view is borrowed as it lies in the mapping; save() maps it ahead of write().
+  r.data = view.record() ? view.record()->bytes_for_copy() : view.data();
   return r;
 }
 

@@ -60,6 +60,11 @@ struct TensorRecord {
 
   // Produces the presented bytes (see TensorView::data()).
   std::span<const std::byte> data() const;
+  // The presented bytes for a caller that only hands them to system calls (save): a zero-copy
+  // record of a mapping comes back without the populate data() does, after the same check that
+  // the file still covers it — the save's SourcePrefetcher maps it on another core while write()
+  // copies. Every other record goes through data().
+  std::span<const std::byte> bytes_for_copy() const;
 
  private:
   // AccessMode::pread: copies the stored bytes out of the file into pread_copy.

@@ -41,6 +41,15 @@ std::span<const std::byte> TensorRecord::data() const {
   return result;
 }
 
+std::span<const std::byte> TensorRecord::bytes_for_copy() const {
+  if (ready.load(std::memory_order_acquire) || lazy || !file || stored.empty() ||
+      file->access() == AccessMode::pread) {
+    return data();
+  }
+  file->check_still_covers(file_offset + stored.size());
+  return stored;
+}
+
 std::span<const std::byte> TensorRecord::read_stored_with_pread() const {
   // The stored span lies inside the mapping; its distance from the mapping's start is its file
   // offset (file_offset may name another position for formats that describe a member by its

@@ -8,6 +8,7 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
+#include "core/source_prefetch.hpp"
 #include "gguf/gguf_parse.hpp"
 #include "tensorio/gguf.hpp"
 
@@ -159,7 +160,12 @@ void save_gguf(const std::filesystem::path& path, std::span<const TensorRef> ten
     data_bytes = *next;
   }
 
+  std::vector<std::span<const std::byte>> sources;
+  sources.reserve(tensors.size());
+  for (const TensorRef& t : tensors) sources.push_back(t.data);
+  detail::SourcePrefetcher prefetch(std::move(sources));
   detail::AtomicWriter out(path, options);
+  out.attach(&prefetch);
   Encoder enc(out);
   out.write(std::as_bytes(std::span("GGUF", 4)));
   enc.put<uint32_t>(kWriteVersion);

@@ -2,6 +2,7 @@
 #include "core/atomic_writer.hpp"
 #include "core/checked_math.hpp"
 #include "core/save_checks.hpp"
+#include "core/source_prefetch.hpp"
 #include "tensorio/npy.hpp"
 
 namespace tensorio {
@@ -15,7 +16,9 @@ void save_npy(const std::filesystem::path& path, const TensorRef& tensor,
                     std::string(dtype_name(tensor.dtype)));
   }
   std::string header = serialize_npy_header(tensor.dtype, tensor.shape);
+  detail::SourcePrefetcher prefetch({tensor.data});
   detail::AtomicWriter out(path, options);
+  out.attach(&prefetch);
   out.write(std::as_bytes(std::span(header)));
   out.write(tensor.data);
   out.commit();

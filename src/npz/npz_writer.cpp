@@ -7,6 +7,7 @@
 #include "core/atomic_writer.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
+#include "core/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/parallel_deflate.hpp"
 #include "tensorio/npy.hpp"
@@ -63,7 +64,8 @@ std::vector<Member> plan_members(const std::filesystem::path& path,
   return members;
 }
 
-zip::WrittenEntry write_stored(detail::AtomicWriter& out, const Member& m) {
+zip::WrittenEntry write_stored(detail::AtomicWriter& out, const Member& m,
+                               detail::SourcePrefetcher& prefetch, size_t index) {
   zip::WrittenEntry e;
   e.name = m.name;
   e.method = zip::kMethodStored;
@@ -71,16 +73,23 @@ zip::WrittenEntry write_stored(detail::AtomicWriter& out, const Member& m) {
   e.local_header_offset = out.position();
   std::string lfh = zip::local_header(e, kPayloadAlignment, m.header.size());
   out.write(bytes_of(lfh));
-  uint32_t crc = npz::crc32(bytes_of(m.header));
   out.write(bytes_of(m.header));
-  for (size_t at = 0; at < m.payload.size(); at += kCrcSlice) {
-    auto slice = m.payload.subspan(at, std::min(kCrcSlice, m.payload.size() - at));
-    crc = npz::crc32(slice, crc);
-    out.write(slice);
+  if (prefetch.active()) {
+    // The helper computes the CRC on the other core while write() copies.
+    out.write(m.payload);
+    std::optional<uint32_t> crc = prefetch.crc(index);
+    e.crc32 = crc ? *crc : npz::crc32(m.payload, npz::crc32(bytes_of(m.header)));
+  } else {
+    uint32_t crc = npz::crc32(bytes_of(m.header));
+    for (size_t at = 0; at < m.payload.size(); at += kCrcSlice) {
+      auto slice = m.payload.subspan(at, std::min(kCrcSlice, m.payload.size() - at));
+      crc = npz::crc32(slice, crc);
+      out.write(slice);
+    }
+    e.crc32 = crc;
   }
-  e.crc32 = crc;
   std::byte field[4];
-  store_le(field, crc);
+  store_le(field, e.crc32);
   out.overwrite(e.local_header_offset + zip::kLocalHeaderCrcOffset, field);
   return e;
 }
@@ -90,6 +99,57 @@ void write_directory(detail::AtomicWriter& out, const std::vector<zip::WrittenEn
   for (const zip::WrittenEntry& e : entries) out.write(bytes_of(zip::central_header(e)));
   uint64_t size = out.position() - start;
   out.write(bytes_of(zip::end_records(entries.size(), start, size)));
+}
+
+void save_stored(const std::filesystem::path& path, const std::vector<Member>& members,
+                 const SaveOptions& options) {
+  // Each member's CRC continues from its npy header's, on the prefetcher's thread.
+  std::vector<std::span<const std::byte>> sources;
+  std::vector<uint32_t> seeds;
+  sources.reserve(members.size());
+  seeds.reserve(members.size());
+  for (const Member& m : members) {
+    sources.push_back(m.payload);
+    seeds.push_back(npz::crc32(bytes_of(m.header)));
+  }
+  detail::SourcePrefetcher prefetch(std::move(sources), &npz::crc32, std::move(seeds));
+  detail::AtomicWriter out(path, options);
+  out.attach(&prefetch);
+  std::vector<zip::WrittenEntry> entries;
+  entries.reserve(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    entries.push_back(write_stored(out, members[i], prefetch, i));
+  }
+  write_directory(out, entries);
+  out.commit();
+}
+
+void save_deflated(const std::filesystem::path& path, const std::vector<Member>& members,
+                   const SaveOptions& options) {
+  detail::AtomicWriter out(path, options);
+  std::vector<zip::WrittenEntry> entries;
+  entries.reserve(members.size());
+  unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  npz::deflate_in_order(
+      members.size(), threads, options.compression_level,
+      [&](size_t i) {
+        return npz::DeflateInput{bytes_of(members[i].header), members[i].payload};
+      },
+      [&](size_t i, npz::DeflatedMember&& d) {
+        zip::WrittenEntry e;
+        e.name = members[i].name;
+        e.method = zip::kMethodDeflated;
+        e.crc32 = d.crc32;
+        e.compressed_size = d.size;
+        e.uncompressed_size = d.uncompressed_size;
+        e.local_header_offset = out.position();
+        out.write(bytes_of(zip::local_header(e)));
+        out.write(d.compressed.span().first(d.size));
+        entries.push_back(std::move(e));
+      });
+  write_directory(out, entries);
+  out.commit();
 }
 
 }  // namespace
@@ -102,34 +162,11 @@ void save_npz(const std::filesystem::path& path, std::span<const TensorRef> tens
                     std::to_string(options.compression_level));
   }
   std::vector<Member> members = plan_members(path, tensors);
-  detail::AtomicWriter out(path, options);
-  std::vector<zip::WrittenEntry> entries;
-  entries.reserve(members.size());
-  if (!options.compress) {
-    for (const Member& m : members) entries.push_back(write_stored(out, m));
+  if (options.compress) {
+    save_deflated(path, members, options);
   } else {
-    unsigned threads =
-        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    npz::deflate_in_order(
-        members.size(), threads, options.compression_level,
-        [&](size_t i) {
-          return npz::DeflateInput{bytes_of(members[i].header), members[i].payload};
-        },
-        [&](size_t i, npz::DeflatedMember&& d) {
-          zip::WrittenEntry e;
-          e.name = members[i].name;
-          e.method = zip::kMethodDeflated;
-          e.crc32 = d.crc32;
-          e.compressed_size = d.size;
-          e.uncompressed_size = d.uncompressed_size;
-          e.local_header_offset = out.position();
-          out.write(bytes_of(zip::local_header(e)));
-          out.write(d.compressed.span().first(d.size));
-          entries.push_back(std::move(e));
-        });
+    save_stored(path, members, options);
   }
-  write_directory(out, entries);
-  out.commit();
 }
 
 void savez(const std::filesystem::path& path, std::span<const TensorRef> positional,

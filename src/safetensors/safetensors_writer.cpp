@@ -8,6 +8,7 @@
 #include "core/endian.hpp"
 #include "core/json_writer.hpp"
 #include "core/save_checks.hpp"
+#include "core/source_prefetch.hpp"
 #include "safetensors/utf8.hpp"
 #include "tensorio/safetensors.hpp"
 
@@ -143,10 +144,15 @@ void save_safetensors(const std::filesystem::path& path, std::span<const TensorR
     // Re-raise naming the target file.
     throw Error(e.code(), path.string(), e.offset(), e.detail());
   }
+  std::vector<std::span<const std::byte>> sources;
+  sources.reserve(order.size());
+  for (size_t i : order) sources.push_back(tensors[i].data);
+  detail::SourcePrefetcher prefetch(std::move(sources));
   detail::AtomicWriter out(path, options);
+  out.attach(&prefetch);
   out.write(std::as_bytes(std::span(header)));
   // Each tensor streams from the caller's memory (or mapping) through the writer's buffer; a
-  // span of a buffer or more goes straight to write().
+  // span of 64 KiB or more goes straight to write().
   for (size_t i : order) out.write(tensors[i].data);
   out.commit();
 }

@@ -5,6 +5,7 @@
 
 #include "core/atomic_writer.hpp"
 #include "core/json_writer.hpp"
+#include "core/source_prefetch.hpp"
 #include "tensorio/safetensors.hpp"
 
 namespace fs = std::filesystem;
@@ -93,13 +94,24 @@ std::vector<fs::path> save_safetensors_sharded(const fs::path& index_path,
   std::vector<std::pair<std::string_view, std::string>> weight_map;
   weight_map.reserve(tensors.size());
   uint64_t total_size = 0;
+  // One prefetcher across the shards, in the order they are written, so the next shard's first
+  // tensors are mapped while the last one's are written.
+  std::vector<std::span<const std::byte>> sources;
+  sources.reserve(tensors.size());
+  for (size_t s = 0; s < n; ++s) {
+    for (size_t i : orders[s]) sources.push_back(shard_refs[s][i].data);
+  }
+  detail::SourcePrefetcher prefetch(std::move(sources));
+  uint64_t shards_bytes = 0;  // bytes of the shards already written
   for (size_t s = 0; s < n; ++s) {
     std::string name = shard_name(prefix, s + 1, n);
     fs::path shard_path = dir / name;
     detail::AtomicWriter out(shard_path, options);
+    out.attach(&prefetch, shards_bytes);
     out.write(std::as_bytes(std::span(headers[s])));
     for (size_t i : orders[s]) out.write(shard_refs[s][i].data);
     out.commit();
+    shards_bytes += out.position();
     written.push_back(shard_path);
     for (const TensorRef& t : shard_refs[s]) {
       weight_map.emplace_back(t.name, name);

@@ -134,6 +134,32 @@ TEST(DequantizedGguf, SixteenThreadsShareOneDequantizedView) {
   EXPECT_EQ(deq.record()->transform_runs.load(), 1u);
 }
 
+// Large uncompressed saves run a helper thread that maps the source ahead of write() and
+// computes stored npz CRCs: four threads saving views of one archive at once, each save with its
+// own helper, must write files that read back identical and pass their CRC checks.
+TEST(LargeSaves, FourThreadsSaveViewsOfOneArchive) {
+  TempDir dir;
+  std::vector<std::byte> bytes(size_t{20} << 20);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::byte>(i * 131 % 253);
+  std::vector<TensorRef> refs{{"w", DType::uint8, {bytes.size()}, bytes}};
+  save(dir / "src.npy", refs);
+  Archive a = load(dir / "src.npy");
+  const char* outs[] = {"a.npz", "b.npz", "c.safetensors", "d.npy"};
+  std::vector<std::thread> threads;
+  for (const char* out : outs) {
+    threads.emplace_back([&, out] {
+      std::vector<TensorRef> again{TensorRef::from_view(a.tensors()[0])};
+      save(dir / out, again);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const char* out : outs) {
+    Archive back = load(dir / out);
+    EXPECT_TRUE(verify(back).empty()) << out;
+    EXPECT_EQ(copy(back.tensors()[0].data()), bytes) << out;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFormats, SharedFile, ::testing::ValuesIn(samples()),
                          [](const auto& info) { return info.param.name; });
 
