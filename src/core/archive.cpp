@@ -2,6 +2,7 @@
 
 #include "core/archive_state.hpp"
 #include "core/json_writer.hpp"
+#include "core/tensor_record.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio {
@@ -22,6 +23,10 @@ void ArchiveState::add(TensorView view) {
   if (!index.insert(view.name(), tensors.size())) {
     throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
                 "expected unique tensor names, found '" + view.name() + "' twice");
+  }
+  // Mapping ahead follows file order: the previous view's record learns of this one.
+  if (!tensors.empty() && tensors.back().record() && view.record()) {
+    tensors.back().record()->next_in_file = view.shared_record();
   }
   // The key views the record's own string, which never moves (records are heap-allocated).
   tensors.push_back(std::move(view));

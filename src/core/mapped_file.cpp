@@ -67,7 +67,8 @@ MemoryFile::~MemoryFile() {
   g_memory_count.store(g_memory_files.size(), std::memory_order_release);
 }
 
-std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, AccessMode access) {
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, AccessMode access,
+                                                   bool map_next_view) {
   std::span<const std::byte> memory;
   if (find_memory_file(path, memory)) {
     std::shared_ptr<MappedFile> f(new MappedFile());
@@ -90,6 +91,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, Acce
   std::shared_ptr<MappedFile> f(new MappedFile());
   f->path_ = path;
   f->access_ = access;
+  f->map_next_view_ = map_next_view && access == AccessMode::mmap;
   f->impl_ = std::make_unique<Impl>();
   try {
     f->impl_->mapping = bip::file_mapping(path.c_str(), bip::read_only);

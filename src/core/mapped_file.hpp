@@ -30,7 +30,8 @@ class MappedFile {
  public:
   // Throws Error(file_not_found / io_error) naming the path.
   static std::shared_ptr<const MappedFile> open(const std::string& path,
-                                                AccessMode access = AccessMode::mmap);
+                                                AccessMode access = AccessMode::mmap,
+                                                bool map_next_view = true);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -42,6 +43,8 @@ class MappedFile {
   int fd() const noexcept;
   AccessMode access() const noexcept { return access_; }
   bool in_memory() const noexcept { return impl_ == nullptr; }
+  // OpenOptions::map_next_view for the views of this file (false for a memory file).
+  bool map_next_view() const noexcept { return map_next_view_; }
 
   // Kernel hints over a sub-span of the mapping (rounded out to pages). Failures are ignored:
   // they are advice.
@@ -70,6 +73,7 @@ class MappedFile {
   const std::byte* data_ = nullptr;
   uint64_t size_ = 0;
   AccessMode access_ = AccessMode::mmap;
+  bool map_next_view_ = false;
 };
 
 // Registers `bytes` as the contents of `path` for MappedFile::open() while this object lives

@@ -58,6 +58,14 @@ struct TensorRecord {
   // accesses run a transform once).
   mutable std::atomic<uint32_t> transform_runs{0};
 
+  // Mapping ahead (OpenOptions::map_next_view): the record after this one in its archive, set
+  // once while the archive is built; and where the background thread is with this record's
+  // stored span: queued (a first data() takes it back and maps it itself), being mapped (a
+  // first data() waits for it), mapped (a first data() skips its own populate).
+  mutable std::weak_ptr<const TensorRecord> next_in_file;
+  static constexpr uint8_t kAheadNone = 0, kAheadQueued = 1, kAheadMapping = 2, kAheadMapped = 3;
+  mutable std::atomic<uint8_t> ahead{kAheadNone};
+
   // Produces the presented bytes (see TensorView::data()).
   std::span<const std::byte> data() const;
   // The presented bytes for a caller that only hands them to system calls (save): a zero-copy
@@ -65,10 +73,18 @@ struct TensorRecord {
   // the file still covers it — the save's SourcePrefetcher maps it on another core while write()
   // copies. Every other record goes through data().
   std::span<const std::byte> bytes_for_copy() const;
+  // Maps the stored span now (advice and MADV_POPULATE_READ); the background thread's half of
+  // mapping ahead. Never throws: a span it cannot map is left to data(), which reports it.
+  void map_ahead_now() const noexcept;
 
  private:
   // AccessMode::pread: copies the stored bytes out of the file into pread_copy.
   std::span<const std::byte> read_stored_with_pread() const;
+  // Queues the records after this one, up to a window of bytes, to be mapped in the background.
+  void queue_next_ahead() const;
+  // True when the background thread has mapped the stored span (waiting for it if it is at
+  // work on it); false when the caller must map it.
+  bool mapped_ahead() const;
 };
 
 }  // namespace tensorio::detail

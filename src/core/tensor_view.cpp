@@ -2,7 +2,10 @@
 
 #include "core/checked_math.hpp"
 #include "core/tensor_record.hpp"
+#include "core/view_readahead.hpp"
 #include "tensorio/error.hpp"
+
+#include <vector>
 
 namespace tensorio {
 
@@ -20,10 +23,11 @@ std::span<const std::byte> TensorRecord::data() const {
   if (file && !stored.empty()) {
     if (file->access() == AccessMode::pread) {
       source = read_stored_with_pread();
-    } else if (!lazy) {
+    } else if (!lazy && !mapped_ahead()) {
       // Read the span ahead as one sequential stream, then map it in bulk: one madvise per
       // chunk costs far less than a page fault per 64 KiB, and a truncated file surfaces
-      // here as Error(file_changed) rather than as SIGBUS in the caller's loop.
+      // here as Error(file_changed) rather than as SIGBUS in the caller's loop. (Skipped when
+      // the background thread already mapped it: see view_readahead.hpp.)
       file->advise_sequential(stored);
       file->advise_willneed(stored);
       file->populate(stored);
@@ -38,7 +42,71 @@ std::span<const std::byte> TensorRecord::data() const {
   }
   result = out;
   ready.store(true, std::memory_order_release);
+  queue_next_ahead();
   return result;
+}
+
+void TensorRecord::queue_next_ahead() const {
+  // Views below this map in microseconds: not worth a trip through the queue.
+  constexpr size_t kMinMapAheadBytes = size_t{1} << 20;
+  // How far ahead of the view just opened the background thread works. A window of several
+  // views, not one: waking an idle thread on this kind of VM can take longer than reading a
+  // 2 MiB view, so a thread handed one view at a time arrived after the caller.
+  constexpr uint64_t kMapAheadWindow = uint64_t{64} << 20;
+  constexpr int kMaxSteps = 64;
+  if (!file || !file->map_next_view()) return;
+  std::vector<std::shared_ptr<const TensorRecord>> batch;
+  uint64_t window = 0;
+  std::shared_ptr<const TensorRecord> next = next_in_file.lock();
+  for (int step = 0; next && step < kMaxSteps && window < kMapAheadWindow; ++step) {
+    window += next->stored.size();
+    uint8_t expected = kAheadNone;
+    if (!next->lazy && next->file && next->file->map_next_view() &&
+        next->stored.size() >= kMinMapAheadBytes && !next->ready.load(std::memory_order_acquire) &&
+        next->ahead.compare_exchange_strong(expected, kAheadQueued, std::memory_order_acq_rel)) {
+      batch.push_back(next);
+    }
+    next = next->next_in_file.lock();
+  }
+  if (!batch.empty()) queue_map_ahead(std::move(batch));
+}
+
+bool TensorRecord::mapped_ahead() const {
+  uint8_t state = ahead.load(std::memory_order_acquire);
+  for (;;) {
+    switch (state) {
+      case kAheadMapped: return true;
+      case kAheadNone: return false;
+      case kAheadQueued:
+        // Take it back: mapping it here beats waiting behind the records queued before it.
+        if (ahead.compare_exchange_weak(state, kAheadNone, std::memory_order_acq_rel)) {
+          return false;
+        }
+        break;
+      default:  // kAheadMapping: the thread is at work on it; two mappers would only contend
+        ahead.wait(state, std::memory_order_acquire);
+        state = ahead.load(std::memory_order_acquire);
+        break;
+    }
+  }
+}
+
+void TensorRecord::map_ahead_now() const noexcept {
+  uint8_t expected = kAheadQueued;
+  if (!ahead.compare_exchange_strong(expected, kAheadMapping, std::memory_order_acq_rel)) {
+    return;  // a caller took it back
+  }
+  uint8_t outcome = kAheadMapped;
+  try {
+    file->check_still_covers(file_offset + stored.size());
+    file->advise_sequential(stored);
+    file->advise_willneed(stored);
+    file->populate(stored);
+  } catch (...) {
+    outcome = kAheadNone;  // data() maps it again and reports the problem on its own thread
+  }
+  ahead.store(outcome, std::memory_order_release);
+  ahead.notify_all();
 }
 
 std::span<const std::byte> TensorRecord::bytes_for_copy() const {

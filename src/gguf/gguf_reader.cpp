@@ -33,7 +33,7 @@ std::shared_ptr<detail::TensorRecord> make_record(const detail::GgufFileState& s
 
 Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options) {
   auto gguf = std::make_shared<detail::GgufFileState>();
-  gguf->file = detail::MappedFile::open(path.string(), options.access);
+  gguf->file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
   gguf->path = gguf->file->path();
   const Limits& limits = options.limits;
   ByteCursor c(gguf->file->bytes(), gguf->path);

@@ -10,7 +10,7 @@
 namespace tensorio {
 
 Archive open_npy(const std::filesystem::path& path, const OpenOptions& options) {
-  auto file = detail::MappedFile::open(path.string(), options.access);
+  auto file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
   auto bytes = file->bytes();
   NpyHeader h = parse_npy_header(bytes, file->path(), options.limits);
   if (!span_fits(h.data_offset, h.payload_bytes, bytes.size())) {

@@ -285,7 +285,7 @@ struct Builder {
 }  // namespace
 
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
-  auto file = detail::MappedFile::open(path.string(), options.access);
+  auto file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
   const std::string& name = file->path();
   // Each member's npy header is decoded on the worker that read its local header, from the
   // bytes read with it (one pass over the members, one set of threads). Its errors wait

@@ -11,7 +11,7 @@ namespace detail {
 
 SafetensorsFile read_safetensors_file(const std::string& path, const OpenOptions& options) {
   SafetensorsFile out;
-  out.file = MappedFile::open(path, options.access);
+  out.file = MappedFile::open(path, options.access, options.map_next_view);
   auto bytes = out.file->bytes();
   out.header = parse_safetensors_header(bytes, out.file->path(), options.limits);
   out.records.reserve(out.header.tensors.size());

@@ -160,6 +160,35 @@ TEST(LargeSaves, FourThreadsSaveViewsOfOneArchive) {
   }
 }
 
+// Views of 2 MiB and more are mapped ahead on the background thread (OpenOptions::map_next_view)
+// while callers reach them: 16 threads first-touching the views in different orders race it for
+// every record (taken back from the queue, waited for while mapped, or found mapped).
+TEST(MapAhead, SixteenThreadsRaceTheBackgroundThread) {
+  TempDir dir;
+  std::vector<std::vector<std::byte>> payloads;
+  std::vector<TensorRef> refs;
+  for (int i = 0; i < 8; ++i) payloads.emplace_back(size_t{2} << 20, std::byte(0x20 + i));
+  for (int i = 0; i < 8; ++i) {
+    refs.push_back({"t" + std::to_string(i), DType::uint8, {payloads[i].size()}, payloads[i]});
+  }
+  save(dir / "m.safetensors", refs);
+  for (int round = 0; round < 3; ++round) {
+    Archive a = load(dir / "m.safetensors");
+    std::vector<int> bad(kThreads, 0);
+    race([&](int t) {
+      for (int k = 0; k < 8; ++k) {
+        int i = (t % 2 == 0) ? k : 7 - k;  // half the threads walk backwards
+        auto d = a.tensors()[i].data();
+        if (d.size() != payloads[i].size() || d[0] != payloads[i][0] ||
+            d[d.size() - 1] != payloads[i][0]) {
+          ++bad[t];
+        }
+      }
+    });
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(bad[t], 0) << "thread " << t;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllFormats, SharedFile, ::testing::ValuesIn(samples()),
                          [](const auto& info) { return info.param.name; });
 

@@ -5,11 +5,15 @@
 // (how every save lands) keeps the old inode mapped, so old views keep their bytes.
 // AccessMode::pread: every format's records are copied out with pread into owned buffers, the
 // transforms run on those copies, and a shrunken file is an Error at data().
+// Mapping ahead (OpenOptions::map_next_view): the first data() of a view has the views after it
+// mapped on a background thread; what that thread leaves behind is checked through the records.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/mapped_file.hpp"
@@ -152,6 +156,86 @@ TEST(Pread, ShortReadInTheMiddleIsFileChanged) {
     FAIL() << "expected Error(file_changed) from read_at";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
+  }
+}
+
+// Four 2 MiB tensors in a safetensors file, each filled with its own byte.
+struct FourTensors {
+  TempDir dir;
+  std::filesystem::path path = dir / "four.safetensors";
+  std::vector<std::vector<std::byte>> payloads;
+  FourTensors() {
+    std::vector<TensorRef> refs;
+    for (int i = 0; i < 4; ++i) payloads.emplace_back(size_t{2} << 20, std::byte(0x10 + i));
+    for (int i = 0; i < 4; ++i) {
+      refs.push_back({"t" + std::to_string(i), DType::uint8, {payloads[i].size()}, payloads[i]});
+    }
+    save(path, refs);
+  }
+};
+
+// Polls until `pred` holds or five seconds pass.
+template <typename Pred>
+bool eventually(Pred pred) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+TEST(MapAhead, FirstAccessHasTheNextViewsMappedInTheBackground) {
+  FourTensors f;
+  Archive a = load(f.path);
+  ASSERT_EQ(a.size(), 4u);
+  using detail::TensorRecord;
+  EXPECT_EQ(a.tensors()[1].record()->ahead.load(), TensorRecord::kAheadNone);  // nothing at open
+  EXPECT_EQ(copy(a.tensors()[0].data()), f.payloads[0]);
+  for (size_t i = 1; i < 4; ++i) {
+    const TensorRecord* r = a.tensors()[i].record();
+    EXPECT_TRUE(eventually([&] { return r->ahead.load() == TensorRecord::kAheadMapped; }))
+        << "tensor " << i << " left in state " << int(r->ahead.load());
+  }
+  // A mapped view hands out the same bytes without mapping them again.
+  for (size_t i = 1; i < 4; ++i) EXPECT_EQ(copy(a.tensors()[i].data()), f.payloads[i]);
+}
+
+TEST(MapAhead, OffWhenTheOptionSaysSo) {
+  FourTensors f;
+  OpenOptions options;
+  options.map_next_view = false;
+  Archive a = load(f.path, options);
+  (void)a.tensors()[0].data();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(a.tensors()[i].record()->ahead.load(), detail::TensorRecord::kAheadNone);
+    EXPECT_EQ(copy(a.tensors()[i].data()), f.payloads[i]);
+  }
+}
+
+TEST(MapAhead, TruncationAfterTheNextViewsWereQueuedIsFileChanged) {
+  // Whether the background thread mapped them before the cut or failed on them after it, the
+  // views past the new end fail with file_changed on the caller's thread, and nothing raises
+  // SIGBUS.
+  FourTensors f;
+  Archive a = load(f.path);
+  (void)a.tensors()[0].data();
+  ASSERT_EQ(::truncate(f.path.c_str(), static_cast<off_t>(a.tensors()[2].file_offset())), 0);
+  for (const detail::TensorRecord* r : {a.tensors()[2].record(), a.tensors()[3].record()}) {
+    EXPECT_TRUE(eventually([&] {
+      auto s = r->ahead.load();
+      return s == detail::TensorRecord::kAheadMapped || s == detail::TensorRecord::kAheadNone;
+    }));
+  }
+  EXPECT_EQ(copy(a.tensors()[1].data()), f.payloads[1]);
+  for (size_t i = 2; i < 4; ++i) {
+    try {
+      (void)a.tensors()[i].data();
+      ADD_FAILURE() << "data() of tensor " << i << " past the new end succeeded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
+    }
   }
 }
 
