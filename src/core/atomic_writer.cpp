@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/mapped_file.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::detail {
@@ -111,7 +112,11 @@ void AtomicWriter::fail(const char* what, int err) {
               std::string(what) + " failed: " + std::strerror(err) + " (target left unchanged)");
 }
 
-void AtomicWriter::write_fully(const std::byte* data, size_t size) {
+void AtomicWriter::write_fully(const std::byte* data, size_t size, bool callers_bytes) {
+  // Behind a large save's writes, the source pages of a tensorio mapping leave the page tables
+  // again (the prefetcher mapped them just ahead): the process then holds about the prefetch
+  // window of the source, not all of it, however large the checkpoint.
+  bool release = callers_bytes && prefetcher_ && prefetcher_->active();
   while (size > 0) {
     // At most one buffer's worth per call: a failure (ENOSPC, EIO, EFBIG, or one injected by the
     // test hook) can then land on every buffer boundary, spans that bypass the buffer included. The
@@ -126,6 +131,7 @@ void AtomicWriter::write_fully(const std::byte* data, size_t size) {
       fail("write", errno);
     }
     if (n == 0) fail("write", EIO);
+    if (release) release_file_pages({data, static_cast<size_t>(n)});
     data += n;
     size -= static_cast<size_t>(n);
     sent_ += static_cast<uint64_t>(n);
@@ -135,7 +141,7 @@ void AtomicWriter::write_fully(const std::byte* data, size_t size) {
 
 void AtomicWriter::flush() {
   if (used_ == 0) return;
-  write_fully(buffer_.data(), used_);
+  write_fully(buffer_.data(), used_, /*callers_bytes=*/false);
   used_ = 0;
 }
 
@@ -149,7 +155,7 @@ void AtomicWriter::write(std::span<const std::byte> bytes) {
   // page faults for nothing, which dominates when saving many small files.
   if (n >= std::min(kDirectSpanBytes, buffer_bytes_)) {
     flush();
-    write_fully(p, n);
+    write_fully(p, n, /*callers_bytes=*/true);
     return;
   }
   if (buffer_.size() == 0) buffer_ = AlignedBuffer(buffer_bytes_);

@@ -44,7 +44,9 @@ class AtomicWriter {
   // Makes the file the target. After commit() the writer is finished.
   void commit();
   // Reports the bytes handed to write() (plus `base`, for a prefetcher shared by several files)
-  // to `prefetcher` after every system call, so it can map the source ahead of the copy. The
+  // to `prefetcher` after every system call, so it can map the source ahead of the copy; while
+  // it is active, the whole pages of a span written from a tensorio mapping are dropped from the
+  // page tables behind each write() (release_file_pages: the page cache keeps them). The
   // prefetcher must outlive the writer's last write; nullptr detaches.
   void attach(SourcePrefetcher* prefetcher, uint64_t base = 0) noexcept {
     prefetcher_ = prefetcher;
@@ -56,7 +58,9 @@ class AtomicWriter {
 
  private:
   void flush();
-  void write_fully(const std::byte* data, size_t size);
+  // `callers_bytes`: a span of the caller's memory (not the buffer), released from the page
+  // tables behind the write when it lies in a tensorio mapping (see attach()).
+  void write_fully(const std::byte* data, size_t size, bool callers_bytes);
   [[noreturn]] void fail(const char* what, int err);
 
   std::string target_;

@@ -38,6 +38,24 @@ void advise(std::span<const std::byte> range, int advice) noexcept {
   (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
 }
 
+// Live mappings of real files (start address -> end), for release_file_pages(): only pages of
+// these may be dropped from the page tables, since for any other memory MADV_DONTNEED would
+// discard the contents. A mapping leaves the registry before it is unmapped, under the same
+// mutex as the madvise, so no range is released after its mapping went.
+std::mutex g_mappings_mutex;
+std::map<uintptr_t, uintptr_t> g_mappings;
+
+void register_mapping(const std::byte* data, uint64_t size) {
+  std::lock_guard<std::mutex> lock(g_mappings_mutex);
+  auto begin = reinterpret_cast<uintptr_t>(data);
+  g_mappings[begin] = begin + size;
+}
+
+void unregister_mapping(const std::byte* data) {
+  std::lock_guard<std::mutex> lock(g_mappings_mutex);
+  g_mappings.erase(reinterpret_cast<uintptr_t>(data));
+}
+
 // The memory-file registry. Lookups happen on every open, so an empty registry (production)
 // costs one relaxed-enough atomic load; the map itself is only read under the mutex.
 std::mutex g_memory_mutex;
@@ -105,6 +123,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, Acce
       // MAP_SHARED read-only: pages come straight from the page cache, no private copies.
       f->impl_->region = bip::mapped_region(f->impl_->mapping, bip::read_only, 0, f->size_);
       f->data_ = static_cast<const std::byte*>(f->impl_->region.get_address());
+      register_mapping(f->data_, f->size_);
     }
   } catch (const bip::interprocess_exception& e) {
     throw Error(ErrorCode::io_error, path, no_offset,
@@ -113,7 +132,23 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, Acce
   return f;
 }
 
-MappedFile::~MappedFile() = default;
+MappedFile::~MappedFile() {
+  if (impl_ && data_) unregister_mapping(data_);  // before the region's destructor unmaps it
+}
+
+bool release_file_pages(std::span<const std::byte> range) noexcept {
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto lo = reinterpret_cast<uintptr_t>(range.data());
+  uintptr_t begin = (lo + page - 1) & ~(page - 1);    // whole pages only: the pages at the
+  uintptr_t end = (lo + range.size()) & ~(page - 1);  // edges may hold bytes still to write
+  if (range.empty() || begin >= end) return false;
+  std::lock_guard<std::mutex> lock(g_mappings_mutex);
+  auto it = g_mappings.upper_bound(lo);
+  if (it == g_mappings.begin()) return false;
+  --it;
+  if (lo < it->first || lo + range.size() > it->second) return false;  // not one file mapping
+  return ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) == 0;
+}
 
 int MappedFile::fd() const noexcept {
   if (!impl_) return -1;

@@ -76,6 +76,13 @@ class MappedFile {
   bool map_next_view_ = false;
 };
 
+// When `range` lies inside a live MappedFile mapping of a real file, drops the whole pages of it
+// from this process's page tables (MADV_DONTNEED: the page cache keeps them, and a later touch
+// maps them again with a minor fault) and returns true; otherwise does nothing and returns false
+// (for other memory MADV_DONTNEED would discard its contents). save() uses it behind its writes
+// so that saving a checkpoint larger than memory does not grow the process.
+bool release_file_pages(std::span<const std::byte> range) noexcept;
+
 // Registers `bytes` as the contents of `path` for MappedFile::open() while this object lives
 // (see "Memory files" above). The bytes are not copied: they must outlive every archive and
 // view opened from them. Registering a path twice, or destroying the registration while another

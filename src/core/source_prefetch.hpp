@@ -11,9 +11,10 @@
 //
 // The helper walks the spans in the order the writer will write them, in 8 MiB steps, and stays
 // at most `lead_bytes` ahead of the writer's reported position, so a cold source much larger than
-// memory is read ahead by a bounded window rather than all at once. It only reads the spans; a
-// span it cannot map (a file truncated under its mapping: EFAULT) is left for the writer, whose
-// write() reports the fault as an error instead of a SIGBUS.
+// memory is read ahead by a bounded window rather than all at once; the writer drops the pages
+// behind it from the page tables (AtomicWriter::attach), so the process maps about that window. It
+// only reads the spans; a span it cannot map (a file truncated under its mapping: EFAULT) is left
+// for the writer, whose write() reports the fault as an error instead of a SIGBUS.
 //
 // Lifetime: the spans must stay valid until the prefetcher is destroyed (save() borrows them for
 // its whole call). The destructor stops the helper and joins it, so an exception unwinding
@@ -37,7 +38,10 @@ class SourcePrefetcher {
 
   // Below this many source bytes in all, starting a thread costs more than it hides.
   static constexpr uint64_t kMinBytes = uint64_t{16} << 20;
-  static constexpr uint64_t kDefaultLead = uint64_t{256} << 20;
+  // How far ahead of the writer the helper maps: with the writer releasing the pages behind it,
+  // about what a save holds of its source at once (the bound on a save's extra memory
+  // is 64 MiB); 10 ms of writing here, ample for the helper, which maps 10x faster.
+  static constexpr uint64_t kDefaultLead = uint64_t{32} << 20;
 
   // Starts the helper unless the spans are too small or the machine has one core (then every
   // call below is a no-op and crc() returns nullopt). `crc32`: when set, each span's CRC-32 is

@@ -5,9 +5,11 @@
 #include <sys/mman.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 #include <vector>
 
+#include "core/mapped_file.hpp"
 #include "core/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
 #include "tensorio/npz.hpp"
@@ -140,6 +142,56 @@ TEST(SourcePrefetcher, SavesFromAViewOfAMappedFileRoundTrip) {
     auto bytes = back.tensors()[0].data();
     EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), a.begin(), a.end()));
   }
+}
+
+// Resident pages of this process (file-backed mapped pages included), from /proc/self/statm.
+uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST(ReleaseFilePages, DropsOnlyPagesOfTensorioFileMappings) {
+  test::TempDir dir;
+  auto a = pattern(size_t{4} << 20, 13);
+  std::vector<TensorRef> refs(1);
+  refs[0] = {"w", DType::uint8, {a.size()}, a};
+  save(dir.path() / "w.npy", refs);
+  Archive in = load(dir.path() / "w.npy");
+  auto bytes = in.tensors()[0].data();  // populated
+  EXPECT_TRUE(detail::release_file_pages(bytes));
+  // Only unmapped: the bytes read back from the page cache.
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), a.begin(), a.end()));
+  // Anyone else's memory is left alone (MADV_DONTNEED would zero anonymous pages).
+  std::vector<std::byte> mine = pattern(size_t{1} << 20, 14);
+  EXPECT_FALSE(detail::release_file_pages(mine));
+  EXPECT_EQ(mine, pattern(size_t{1} << 20, 14));
+  // A range that runs past the mapping's end is not released either.
+  EXPECT_FALSE(detail::release_file_pages({bytes.data(), bytes.size() + (size_t{1} << 20)}));
+  EXPECT_FALSE(detail::release_file_pages({}));
+}
+
+TEST(ReleaseFilePages, ALargeSaveDoesNotKeepItsSourceMapped) {
+  if (!two_cores()) GTEST_SKIP() << "the helper (and the release behind it) needs two cores";
+  // 128 MiB saved from a view of a file: the prefetcher maps 32 MiB ahead and the writer
+  // releases what it wrote, so the process does not end up mapping the whole source.
+  test::TempDir dir;
+  size_t n = size_t{128} << 20;
+  {
+    auto a = pattern(n, 15);
+    std::vector<TensorRef> refs(1);
+    refs[0] = {"w", DType::uint8, {n}, a};
+    save(dir.path() / "src.npy", refs);
+  }  // the 128 MiB pattern is freed (glibc unmaps a block that large)
+  Archive in = load(dir.path() / "src.npy");
+  std::vector<TensorRef> again = {TensorRef::from_view(in.tensors()[0])};
+  uint64_t before = resident_bytes();
+  save(dir.path() / "out.npy", again);
+  uint64_t grown = resident_bytes() - std::min(before, resident_bytes());
+  EXPECT_LT(grown, uint64_t{48} << 20) << "the save left " << (grown >> 20) << " MiB mapped";
+  Archive back = load(dir.path() / "out.npy");
+  EXPECT_TRUE(verify(back).empty());
 }
 
 }  // namespace
