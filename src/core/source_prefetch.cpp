@@ -52,9 +52,17 @@ SourcePrefetcher::SourcePrefetcher(std::vector<std::span<const std::byte>> spans
   for (const auto& s : spans_) total += s.size();
   // Without MADV_POPULATE_READ the helper could neither map ahead nor tell readable memory
   // from a hole before checksumming it: the writer does both itself, as it would on one core.
-  if (total < kMinBytes || std::thread::hardware_concurrency() < 2 || !kernel_can_populate()) {
+  if (!kernel_can_populate()) return;
+  if (total < kMinBytes) {
+    // Too little for a thread: map it all here, still cheaper than write() taking the faults
+    // (0.83x against 0.45x of plain write() measured for 1 GB; a save of many small files, a
+    // folder of .npy, is a run of these).
+    for (const auto& s : spans_) {
+      if (!s.empty()) (void)populate(s.data(), s.size());
+    }
     return;
   }
+  if (std::thread::hardware_concurrency() < 2) return;
   crcs_ = std::make_unique<uint32_t[]>(spans_.size());
   crc_ok_ = std::make_unique<bool[]>(spans_.size());
   helper_ = std::thread([this] { run(); });

@@ -43,10 +43,11 @@ class SourcePrefetcher {
   // is 64 MiB); 10 ms of writing here, ample for the helper, which maps 10x faster.
   static constexpr uint64_t kDefaultLead = uint64_t{32} << 20;
 
-  // Starts the helper unless the spans are too small or the machine has one core (then every
-  // call below is a no-op and crc() returns nullopt). `crc32`: when set, each span's CRC-32 is
-  // computed on the helper, continuing from crc_seeds[i] (0 when crc_seeds is empty), so a
-  // caller can fold in bytes it wrote before the span (an npz member's npy header).
+  // Starts the helper unless the spans are too small (then it maps them all before returning)
+  // or the machine has one core (then every call below is a no-op and crc() returns nullopt).
+  // `crc32`: when set, each span's CRC-32 is computed on the helper, continuing from crc_seeds[i]
+  // (0 when crc_seeds is empty), so a caller can fold in bytes it wrote before the span (an npz
+  // member's npy header).
   SourcePrefetcher(std::vector<std::span<const std::byte>> spans, Crc32Fn crc32 = nullptr,
                    std::vector<uint32_t> crc_seeds = {}, uint64_t lead_bytes = kDefaultLead);
   ~SourcePrefetcher();

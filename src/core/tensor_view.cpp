@@ -1,11 +1,11 @@
 #include "tensorio/tensor_view.hpp"
 
+#include <vector>
+
 #include "core/checked_math.hpp"
 #include "core/tensor_record.hpp"
 #include "core/view_readahead.hpp"
 #include "tensorio/error.hpp"
-
-#include <vector>
 
 namespace tensorio {
 
