@@ -4,8 +4,9 @@
 // The files are written once per process with tensorio::save (1,000 float16 tensors, one
 // shared source buffer, so building them costs disk time but little memory) in a scratch
 // directory under $TMPDIR, and removed at exit. A format this build cannot write is skipped.
-// Reports opens/s (items_per_second) and the time per open (up to load()'s return; the close
-// that follows is timed apart: the close_us counter).
+// Reports opens/s (items_per_second) and the mean time per open (up to load()'s return; the
+// close that follows is timed apart: the close_us counter), and the median open of the
+// repetition (median_us), which a pause of the VM in a few of its opens does not move.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "bench/bench_util.hpp"
 #include "tensorio/tensorio.hpp"
@@ -69,6 +71,7 @@ void BM_Open(benchmark::State& state, const std::string& ext) {
   // the figure was open and close together.
   using clock = std::chrono::steady_clock;
   double close_seconds = 0;
+  std::vector<double> open_us;  // each open, for the median (the VM's pauses skew the mean)
   for (auto _ : state) {
     auto start = clock::now();
     clock::time_point opened;
@@ -78,7 +81,14 @@ void BM_Open(benchmark::State& state, const std::string& ext) {
       benchmark::DoNotOptimize(a);
     }
     close_seconds += std::chrono::duration<double>(clock::now() - opened).count();
-    state.SetIterationTime(std::chrono::duration<double>(opened - start).count());
+    double seconds = std::chrono::duration<double>(opened - start).count();
+    state.SetIterationTime(seconds);
+    open_us.push_back(seconds * 1e6);
+  }
+  if (!open_us.empty()) {
+    auto mid = open_us.begin() + static_cast<std::ptrdiff_t>(open_us.size() / 2);
+    std::nth_element(open_us.begin(), mid, open_us.end());
+    state.counters["median_us"] = *mid;
   }
   state.counters["close_us"] =
       close_seconds * 1e6 /

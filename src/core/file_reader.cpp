@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/checked_math.hpp"
+#include "core/page_range.hpp"
 #include "core/stream_copy.hpp"
 #include "tensorio/error.hpp"
 
@@ -113,13 +114,11 @@ bool FileReader::read_direct(uint64_t offset, std::span<std::byte> dst, size_t b
 }
 
 bool FileReader::cached(uint64_t offset, size_t len) const {
-  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  auto start = reinterpret_cast<uintptr_t>(file_->bytes().data() + offset);
-  uintptr_t begin = start & ~(page - 1);
-  size_t span = static_cast<size_t>(start + len - begin);
+  PageRange range = pages_touching(file_->bytes().subspan(offset, len));
+  const size_t page = page_size();
   thread_local std::vector<unsigned char> pages;
-  pages.resize((span + page - 1) / page);
-  if (::mincore(reinterpret_cast<void*>(begin), span, pages.data()) != 0) return false;
+  pages.resize((range.size() + page - 1) / page);
+  if (::mincore(range.address(), range.size(), pages.data()) != 0) return false;
   return std::all_of(pages.begin(), pages.end(), [](unsigned char c) { return (c & 1) != 0; });
 }
 

@@ -1,5 +1,6 @@
 #include "core/mapped_file.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -10,10 +11,13 @@
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <utility>
 
+#include "core/page_range.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::detail {
@@ -28,15 +32,6 @@ struct MappedFile::Impl {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-// Rounds a span out to whole pages, as madvise requires a page-aligned start.
-void advise(std::span<const std::byte> range, int advice) noexcept {
-  if (range.empty()) return;
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  auto begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
-  auto end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
-  (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
-}
 
 // Live mappings of real files (start address -> end), for release_file_pages(): only pages of
 // these may be dropped from the page tables, since for any other memory MADV_DONTNEED would
@@ -137,17 +132,16 @@ MappedFile::~MappedFile() {
 }
 
 bool release_file_pages(std::span<const std::byte> range) noexcept {
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  // Whole pages only: the pages at the edges may hold bytes still to write.
+  PageRange pages = pages_inside(range);
+  if (pages.empty()) return false;
   auto lo = reinterpret_cast<uintptr_t>(range.data());
-  uintptr_t begin = (lo + page - 1) & ~(page - 1);    // whole pages only: the pages at the
-  uintptr_t end = (lo + range.size()) & ~(page - 1);  // edges may hold bytes still to write
-  if (range.empty() || begin >= end) return false;
   std::lock_guard<std::mutex> lock(g_mappings_mutex);
   auto it = g_mappings.upper_bound(lo);
   if (it == g_mappings.begin()) return false;
   --it;
   if (lo < it->first || lo + range.size() > it->second) return false;  // not one file mapping
-  return ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) == 0;
+  return advise_pages(pages, MADV_DONTNEED) == 0;
 }
 
 int MappedFile::fd() const noexcept {
@@ -155,40 +149,31 @@ int MappedFile::fd() const noexcept {
   return static_cast<int>(impl_->mapping.get_mapping_handle().handle);
 }
 
+// Advice: failures are ignored.
 void MappedFile::advise_willneed(std::span<const std::byte> range) const noexcept {
-  if (impl_) advise(range, MADV_WILLNEED);
+  if (impl_) (void)advise_pages(pages_touching(range), MADV_WILLNEED);
 }
 
 void MappedFile::advise_sequential(std::span<const std::byte> range) const noexcept {
-  if (impl_) advise(range, MADV_SEQUENTIAL);
+  if (impl_) (void)advise_pages(pages_touching(range), MADV_SEQUENTIAL);
 }
 
 void MappedFile::populate(std::span<const std::byte> range, size_t chunk_bytes) const {
-  // Set once a kernel answers EINVAL (no MADV_POPULATE_READ before Linux 5.14): stop asking.
-  static std::atomic<bool> unsupported{false};
-  if (!impl_ || range.empty() || unsupported.load(std::memory_order_relaxed)) return;
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
-  uintptr_t end = reinterpret_cast<uintptr_t>(range.data()) + range.size();
-  uintptr_t step = std::max<uintptr_t>(chunk_bytes / page * page, page);
-  for (uintptr_t at = begin; at < end;) {
-    size_t len = static_cast<size_t>(std::min(step, end - at));
-    if (::madvise(reinterpret_cast<void*>(at), len, MADV_POPULATE_READ) == 0) {
-      at += len;
-      continue;
-    }
-    int err = errno;
-    if (err == EINTR || err == EAGAIN) continue;
-    if (err == EINVAL) {
-      unsupported.store(true, std::memory_order_relaxed);
-      return;
-    }
-    uint64_t offset = static_cast<uint64_t>(at - reinterpret_cast<uintptr_t>(data_));
+  if (!impl_ || range.empty() || !kernel_can_populate()) return;
+  PageRange pages = pages_touching(range);
+  size_t step = std::max(chunk_bytes / page_size() * page_size(), page_size());
+  for (size_t done = 0; done < pages.size(); done += step) {
+    PageRange chunk = pages.sub(done, step);
+    int err = advise_pages(chunk, MADV_POPULATE_READ);
+    if (err == 0) continue;
+    if (err == EINVAL) return;  // a mapping the kernel will not populate: touching maps it
+    uint64_t offset = static_cast<uint64_t>(chunk.begin - reinterpret_cast<uintptr_t>(data_));
+    uint64_t chunk_end = std::min<uint64_t>(offset + chunk.size(), size_);
     // EFAULT: the pages are not backed by the file any more. Say so precisely when we can.
-    check_still_covers(offset + len > size_ ? size_ : offset + len);
-    throw Error(
-        ErrorCode::io_error, path_, offset,
-        "expected to read " + std::to_string(len) + " mapped bytes, found: " + errno_text(err));
+    check_still_covers(chunk_end);
+    throw Error(ErrorCode::io_error, path_, offset,
+                "expected to read " + std::to_string(chunk.size()) +
+                    " mapped bytes, found: " + errno_text(err));
   }
 }
 
@@ -207,6 +192,10 @@ void MappedFile::check_still_covers(uint64_t end) const {
 }
 
 void MappedFile::read_at(uint64_t offset, std::span<std::byte> out) const {
+  read_at_fd(fd(), offset, out);
+}
+
+void MappedFile::read_at_fd(int fd, uint64_t offset, std::span<std::byte> out) const {
   if (!impl_) {
     if (offset > size_ || out.size() > size_ - offset) {
       throw Error(ErrorCode::out_of_bounds, path_, offset,
@@ -224,7 +213,7 @@ void MappedFile::read_at(uint64_t offset, std::span<std::byte> out) const {
     // brackets every call with two atomic updates of the thread's cancel state, a tenth of a
     // small read's cost (an npz open makes one per member). Nothing here is cancellable.
     ssize_t n =
-        ::syscall(SYS_pread64, fd(), out.data() + done, want, static_cast<off_t>(offset + done));
+        ::syscall(SYS_pread64, fd, out.data() + done, want, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorCode::io_error, path_, offset + done,
@@ -238,6 +227,23 @@ void MappedFile::read_at(uint64_t offset, std::span<std::byte> out) const {
     }
     done += static_cast<size_t>(n);
   }
+}
+
+PrivateReader::~PrivateReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+PrivateReader::PrivateReader(PrivateReader&& other) noexcept
+    : file_(other.file_), fd_(std::exchange(other.fd_, -1)), tried_(other.tried_) {}
+
+void PrivateReader::read_at(uint64_t offset, std::span<std::byte> out) {
+  if (!tried_ && !file_->in_memory()) {
+    tried_ = true;
+    char self[40];
+    std::snprintf(self, sizeof self, "/proc/self/fd/%d", file_->fd());
+    fd_ = ::open(self, O_RDONLY | O_CLOEXEC);
+  }
+  file_->read_at_fd(fd_ >= 0 ? fd_ : file_->fd(), offset, out);
 }
 
 }  // namespace tensorio::detail

@@ -29,12 +29,14 @@ void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
                            const std::function<void(size_t item, unsigned worker)>& work);
 
 // Threads for decoding header records at open (OpenOptions::open_threads) worth `work` units
-// (a unit is the cost of a stored npz member: one small pread and an npy header, about a
+// (a unit is the cost of a stored npz member: one small pread and an npy header, well under a
 // microsecond): `requested` when not 0; else 1 below kHeaderWorkPerThread units, and
-// min(4, hardware concurrency) from there. Measured on 2 cores: 1,000 stored members cost 40 %
-// more CPU on two threads than on one (cross-thread frees, the shared file's reference count
-// in every pread) for no gain in time, while 1,000 deflated ones open in 3.4 instead of 4.9 ms.
-inline constexpr size_t kHeaderWorkPerThread = 4096;
+// min(4, hardware concurrency) from there. Measured on 2 cores (session 5, medians of 600
+// opens): 1,000 stored members open in 0.65-0.69 ms on two threads against 0.73-0.79 ms on one,
+// for 35 % more CPU (starting the thread, cross-core cache traffic when the records are
+// gathered); 1,000 deflated ones in 3.4 instead of 4.9 ms. Below a few hundred stored members
+// the thread's start (25 us) costs more than it saves.
+inline constexpr size_t kHeaderWorkPerThread = 512;
 unsigned header_threads(unsigned requested, size_t work) noexcept;
 
 // max(4, hardware concurrency) when `requested` is 0: I/O wants several requests in flight.

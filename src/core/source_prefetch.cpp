@@ -1,14 +1,8 @@
 #include "core/source_prefetch.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22  // Linux 5.14; older headers lack the name
-#endif
+#include "core/page_range.hpp"
 
 namespace tensorio::detail {
 
@@ -18,29 +12,11 @@ namespace {
 // enough that the CRC reads the bytes while the populate's page-table walk left them in cache.
 constexpr size_t kStep = size_t{8} << 20;
 
-// Whether this kernel has MADV_POPULATE_READ (Linux 5.14): asked once, of a page we own, so that
-// EINVAL on a source span can only mean the span is not populatable memory.
-bool kernel_can_populate() noexcept {
-  static const bool can = [] {
-    alignas(4096) static std::byte probe[4096];
-    return ::madvise(probe, sizeof probe, MADV_POPULATE_READ) == 0;
-  }();
-  return can;
-}
-
 // Maps [p, p + n) into the page tables. False when the range cannot be populated — a file
 // truncated under its mapping (EFAULT), memory that is not mapped or not readable (ENOMEM,
-// EINVAL) — and so must not be touched.
+// EINVAL: the kernel has the advice, kernel_can_populate() said so) — and so must not be touched.
 bool populate(const std::byte* p, size_t n) noexcept {
-  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
-  uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
-  for (;;) {
-    if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) == 0) {
-      return true;
-    }
-    if (errno != EINTR && errno != EAGAIN) return false;
-  }
+  return advise_pages(pages_touching({p, n}), MADV_POPULATE_READ) == 0;
 }
 
 }  // namespace

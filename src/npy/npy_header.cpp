@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/byte_cursor.hpp"
+#include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
 #include "tensorio/npy.hpp"
 
@@ -179,6 +180,44 @@ constexpr DescrCode kDescrCodes[] = {
     {"V2", DType::bfloat16},
 };
 
+// The dtype of a type code in kDescrCodes, without a pass over the table: the length and the
+// kind character pick the one candidate. (A loop of string compares was a quarter of parsing a
+// canonical header.) Checked against the table at compile time below.
+constexpr std::optional<DType> dtype_of_code(std::string_view code) noexcept {
+  if (code.size() == 1) return code[0] == '?' ? std::optional(DType::bool_) : std::nullopt;
+  if (code.size() == 3) return code == "c16" ? std::optional(DType::complex128) : std::nullopt;
+  if (code.size() != 2) return std::nullopt;
+  char kind = code[0], width = code[1];
+  switch (kind) {
+    case 'b': return width == '1' ? std::optional(DType::bool_) : std::nullopt;
+    case 'c': return width == '8' ? std::optional(DType::complex64) : std::nullopt;
+    case 'V': return width == '2' ? std::optional(DType::bfloat16) : std::nullopt;
+    case 'i':
+    case 'u':
+    case 'f': {
+      bool i = kind == 'i', u = kind == 'u';
+      switch (width) {
+        case '1':
+          return i ? std::optional(DType::int8) : u ? std::optional(DType::uint8) : std::nullopt;
+        case '2': return i ? DType::int16 : u ? DType::uint16 : DType::float16;
+        case '4': return i ? DType::int32 : u ? DType::uint32 : DType::float32;
+        case '8': return i ? DType::int64 : u ? DType::uint64 : DType::float64;
+        default: return std::nullopt;
+      }
+    }
+    default: return std::nullopt;
+  }
+}
+
+constexpr bool lookup_matches_table() {
+  for (const DescrCode& e : kDescrCodes) {
+    if (dtype_of_code(e.code) != e.dtype) return false;
+  }
+  return !dtype_of_code("f1") && !dtype_of_code("i3") && !dtype_of_code("V4") &&
+         !dtype_of_code("") && !dtype_of_code("c32");
+}
+static_assert(lookup_matches_table(), "dtype_of_code() disagrees with kDescrCodes");
+
 struct DescrResult {
   DType dtype;
   bool big_endian;
@@ -197,11 +236,9 @@ DescrResult parse_descr(std::string_view descr, const DictParser& p) {
     refuse("expected a byte order of '<', '>', '|' or '=', found '" + std::string(1, order) + "'");
   }
   std::string_view code = descr.substr(1);
-  for (const DescrCode& e : kDescrCodes) {
-    if (e.code == code) {
-      bool big = order == '>' && item_size(e.dtype) > 1;
-      return {e.dtype, big};
-    }
+  if (auto dtype = dtype_of_code(code)) {
+    bool big = order == '>' && item_size(*dtype) > 1;
+    return {*dtype, big};
   }
   switch (code[0]) {
     case 'O': refuse_descr(p, descr, "object arrays hold Python objects, not tensor data");
@@ -255,8 +292,10 @@ class CanonicalDict {
       }
     }
     if (!literal(", }")) return false;
-    while (pos_ < s_.size() && s_[pos_] == ' ') ++pos_;
-    if (!literal("\n") || pos_ != s_.size()) return false;
+    // Then spaces (most of the header: NumPy pads it to 64 bytes and leaves room for the first
+    // dimension to grow) and the final newline.
+    if (s_.size() <= pos_ || s_.back() != '\n') return false;
+    if (!detail::all_chars_are(s_.substr(pos_, s_.size() - 1 - pos_), ' ')) return false;
     return known_descr(descr, h);
   }
 
@@ -289,15 +328,12 @@ class CanonicalDict {
     if (descr.size() < 2) return false;
     char order = descr[0];
     if (order != '<' && order != '>' && order != '|' && order != '=') return false;
-    for (const DescrCode& e : kDescrCodes) {
-      if (e.code == descr.substr(1)) {
-        h.descr = std::string(descr);
-        h.dtype = e.dtype;
-        h.big_endian = order == '>' && item_size(e.dtype) > 1;
-        return true;
-      }
-    }
-    return false;
+    auto dtype = dtype_of_code(descr.substr(1));
+    if (!dtype) return false;
+    h.descr = std::string(descr);
+    h.dtype = *dtype;
+    h.big_endian = order == '>' && item_size(*dtype) > 1;
+    return true;
   }
 
   std::string_view s_;

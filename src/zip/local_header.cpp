@@ -1,6 +1,7 @@
 #include "zip/local_header.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/byte_cursor.hpp"
 #include "core/checked_math.hpp"
@@ -52,7 +53,8 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   uint64_t extra_at = cur.file_offset();
   auto extra = cur.read_bytes(extra_len, "local header extra field");
 
-  if (!std::equal(name.begin(), name.end(), e.raw_name.begin(), e.raw_name.end())) {
+  if (name.size() != e.raw_name.size() ||
+      (!name.empty() && std::memcmp(name.data(), e.raw_name.data(), name.size()) != 0)) {
     throw Error(ErrorCode::bad_header, path, at + kLocalHeaderSize,
                 "member '" + e.name +
                     "': expected the same name in the local header as in the central "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/byte_scan.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::zip {
@@ -76,6 +77,9 @@ bool valid_utf8(std::span<const std::byte> s) {
 
 std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
                                const std::string& path, uint64_t offset) {
+  // ASCII without NUL reads the same in CP437 and UTF-8, flag or not: the common case is a
+  // plain copy after one word-at-a-time scan.
+  if (detail::plain_ascii(raw)) return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   for (std::byte b : raw) {
     if (b == std::byte{0}) {
       throw Error(ErrorCode::bad_header, path, offset,
@@ -90,9 +94,6 @@ std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
     }
     return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   }
-  // ASCII reads the same in CP437 and UTF-8: the common case is a plain copy.
-  bool ascii = std::all_of(raw.begin(), raw.end(), [](std::byte b) { return b < std::byte{0x80}; });
-  if (ascii) return {reinterpret_cast<const char*>(raw.data()), raw.size()};
   std::string out;
   out.reserve(raw.size());
   for (std::byte b : raw) {

@@ -1,6 +1,7 @@
 #include "zip/zip_index.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "core/checked_math.hpp"
@@ -113,25 +114,30 @@ void check_unique_names(const std::vector<ZipMember>& members, const std::string
   }
 }
 
-// Small reads at scattered offsets: one pread into a reused buffer for a real file, a plain
-// sub-span for bytes that are already in memory.
-class RecordReader {
+// Small reads at scattered offsets: one pread into a reused buffer for a real file (through a
+// descriptor private to the worker, see detail::PrivateReader), a plain sub-span for bytes that
+// are already in memory. Each worker's reader has a cache line of its own: the buffer's size
+// changes with every member, and readers sharing a line bounced it between the cores.
+class alignas(64) RecordReader {
  public:
-  RecordReader(std::span<const std::byte> file, const detail::MappedFile* source)
-      : file_(file), source_(source && !source->in_memory() ? source : nullptr) {}
+  RecordReader(std::span<const std::byte> file, const detail::MappedFile* source,
+               bool own_descriptor)
+      : file_(file) {
+    if (source && !source->in_memory()) reader_.emplace(*source, own_descriptor);
+  }
 
   // The `len` bytes at `at` (the caller keeps the range inside the file); valid until the
   // next call.
   std::span<const std::byte> read(uint64_t at, uint64_t len) {
-    if (!source_) return file_.subspan(at, len);
+    if (!reader_) return file_.subspan(at, len);
     buffer_.resize(len);
-    source_->read_at(at, buffer_);
+    reader_->read_at(at, buffer_);
     return buffer_;
   }
 
  private:
   std::span<const std::byte> file_;
-  const detail::MappedFile* source_;
+  std::optional<detail::PrivateReader> reader_;
   std::vector<std::byte> buffer_;
 };
 
@@ -166,7 +172,9 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
   // 1,000 heads into growing arenas cost a fresh 256 KiB of page faults per open).
   if (!visit) index.heads.resize(threads);
   if (visit) visit->start(count);
-  std::vector<RecordReader> readers(threads, RecordReader(file, source));
+  std::vector<RecordReader> readers;
+  readers.reserve(threads);
+  for (unsigned w = 0; w < threads; ++w) readers.emplace_back(file, source, threads > 1);
   struct HeadSlot {
     unsigned worker = 0;
     uint64_t offset = 0, size = 0;

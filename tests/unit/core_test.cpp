@@ -1,5 +1,6 @@
 // Core pieces: dtype table, checked arithmetic, byte cursor, error messages, mapped file, JSON.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <atomic>
 #include <set>
@@ -7,9 +8,11 @@
 #include <vector>
 
 #include "core/byte_cursor.hpp"
+#include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
+#include "core/page_range.hpp"
 #include "core/parallel.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -35,6 +38,76 @@ TEST(DType, TableIsConsistent) {
   EXPECT_EQ(item_size(DType::complex128), 16u);
   EXPECT_EQ(item_size(DType::q4_0), 0u) << "packed types have no item size";
   EXPECT_EQ(dtype_info(DType::bfloat16).numpy_descr, "<V2");
+}
+
+// The word-at-a-time scans: a bad byte at every position of every length up to three words
+// (the whole-word loop and the byte tail), against the byte-at-a-time definition.
+TEST(ByteScan, PlainAsciiFindsNulAndHighBytesAnywhere) {
+  for (size_t len = 0; len <= 24; ++len) {
+    std::vector<std::byte> s(len, std::byte{'a'});
+    EXPECT_TRUE(detail::plain_ascii(s)) << len;
+    for (size_t at = 0; at < len; ++at) {
+      for (int bad : {0x00, 0x80, 0xC3, 0xFF}) {
+        s[at] = std::byte(bad);
+        EXPECT_FALSE(detail::plain_ascii(s)) << len << " " << at << " " << bad;
+      }
+      s[at] = std::byte{0x7F};
+      EXPECT_TRUE(detail::plain_ascii(s)) << len << " " << at;
+      s[at] = std::byte{0x01};
+      EXPECT_TRUE(detail::plain_ascii(s)) << len << " " << at;
+      s[at] = std::byte{'a'};
+    }
+  }
+}
+
+TEST(ByteScan, AllCharsAreFindsAnyOtherByte) {
+  for (size_t len = 0; len <= 24; ++len) {
+    std::string s(len, ' ');
+    EXPECT_TRUE(detail::all_chars_are(s, ' ')) << len;
+    for (size_t at = 0; at < len; ++at) {
+      for (char other : {'\n', '\t', '\0', 'x', static_cast<char>(0xA0)}) {
+        s[at] = other;
+        EXPECT_FALSE(detail::all_chars_are(s, ' ')) << len << " " << at;
+      }
+      s[at] = ' ';
+    }
+  }
+}
+
+// Rounding for madvise: out for advice and populate, in for release; and the system call's
+// errors come back as errno values, never as exceptions.
+TEST(PageRange, RoundsOutForAdviceAndInForRelease) {
+  const size_t page = detail::page_size();
+  void* mem = ::mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  auto* base = static_cast<std::byte*>(mem);
+  auto at = [&](size_t off) { return reinterpret_cast<uintptr_t>(base + off); };
+  // Bytes [page/2, 2*page + 10): touches pages 0-2; wholly contains page 1 only.
+  std::span<const std::byte> bytes(base + page / 2, page + page / 2 + 10);
+  detail::PageRange out = detail::pages_touching(bytes);
+  EXPECT_EQ(out.begin, at(0));
+  EXPECT_EQ(out.end, at(2 * page + 10));
+  detail::PageRange in = detail::pages_inside(bytes);
+  EXPECT_EQ(in.begin, at(page));
+  EXPECT_EQ(in.end, at(2 * page));
+  // Less than a whole page inside: nothing to release. Empty spans: empty ranges.
+  EXPECT_TRUE(detail::pages_inside({base + 10, page}).empty());
+  EXPECT_TRUE(detail::pages_inside({}).empty());
+  EXPECT_TRUE(detail::pages_touching({}).empty());
+  EXPECT_EQ(detail::pages_inside({base, 4 * page}).size(), 4 * page);
+  // sub() clips to the range.
+  detail::PageRange all = detail::pages_touching({base, 4 * page});
+  EXPECT_EQ(all.sub(page, page).begin, at(page));
+  EXPECT_EQ(all.sub(3 * page, 10 * page).size(), page);
+  EXPECT_TRUE(all.sub(4 * page, page).empty());
+  EXPECT_EQ(detail::advise_pages({}, MADV_WILLNEED), 0);
+  EXPECT_EQ(detail::advise_pages(all, MADV_WILLNEED), 0);
+  if (detail::kernel_can_populate()) {
+    EXPECT_EQ(detail::advise_pages(all, MADV_POPULATE_READ), 0);
+  }
+  ASSERT_EQ(::munmap(mem, 4 * page), 0);
+  // Now unmapped: an errno comes back (ENOMEM for an unmapped range).
+  EXPECT_EQ(detail::advise_pages(all, MADV_WILLNEED), ENOMEM);
 }
 
 TEST(DType, SafetensorsHasAll22Codes) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,6 +155,53 @@ TEST(Pread, ShortReadInTheMiddleIsFileChanged) {
   try {
     a.tensors()[0].record()->file->read_at(299000, buf);
     FAIL() << "expected Error(file_changed) from read_at";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
+  }
+}
+
+// detail::PrivateReader: the npz open's per-worker reads, through a descriptor of its own that
+// reopens the very inode that was mapped.
+TEST(PrivateReader, ReadsTheMappedInodeEvenAfterThePathIsReplaced) {
+  TempDir dir;
+  auto path = dir / "r.bin";
+  std::vector<std::byte> old_bytes(10000);
+  for (size_t i = 0; i < old_bytes.size(); ++i) old_bytes[i] = std::byte(i * 7);
+  testing::write_file(path, old_bytes);
+  auto file = detail::MappedFile::open(path.string());
+  // The path now names another file (as after an atomic save): the reader must not see it.
+  auto other = dir / "other.bin";
+  testing::write_file(other, std::vector<std::byte>(10000, std::byte{0xEE}));
+  std::filesystem::rename(other, path);
+  for (bool own : {true, false}) {
+    detail::PrivateReader reader(*file, own);
+    std::vector<std::byte> got(300);
+    for (uint64_t at : {uint64_t{0}, uint64_t{4000}, uint64_t{9700}}) {
+      reader.read_at(at, got);
+      EXPECT_TRUE(std::equal(got.begin(), got.end(), old_bytes.begin() + at)) << at;
+    }
+    // Past the end is file_changed (the file was not truncated: the range was), as read_at.
+    try {
+      reader.read_at(9900, got);
+      ADD_FAILURE() << "read past the end";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
+    }
+  }
+}
+
+TEST(PrivateReader, TruncationAfterOpenIsFileChanged) {
+  TempDir dir;
+  auto path = dir / "t.bin";
+  testing::write_file(path, std::vector<std::byte>(8192, std::byte{1}));
+  auto file = detail::MappedFile::open(path.string());
+  detail::PrivateReader reader(*file);
+  std::vector<std::byte> got(100);
+  reader.read_at(8000, got);
+  ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
+  try {
+    reader.read_at(8000, got);
+    ADD_FAILURE() << "read a truncated range";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
   }

@@ -95,6 +95,61 @@ TEST(NpyHeader, AllByteOrdersAndBfloat16) {
   EXPECT_TRUE(big_c.big_endian);
 }
 
+// Every type code, through the canonical fast path (NumPy's exact spelling) and the general
+// parser (another spelling of the same dict): both give the same dtype, and both refuse codes
+// outside the table with unsupported_dtype.
+TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
+  const std::pair<const char*, DType> known[] = {
+      {"b1", DType::bool_},    {"?", DType::bool_},      {"i1", DType::int8},
+      {"i2", DType::int16},    {"i4", DType::int32},     {"i8", DType::int64},
+      {"u1", DType::uint8},    {"u2", DType::uint16},    {"u4", DType::uint32},
+      {"u8", DType::uint64},   {"f2", DType::float16},   {"f4", DType::float32},
+      {"f8", DType::float64},  {"c8", DType::complex64}, {"c16", DType::complex128},
+      {"V2", DType::bfloat16},
+  };
+  for (const auto& [code, dtype] : known) {
+    std::string descr = std::string("<") + code;
+    auto canonical =
+        parse(preamble("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }"));
+    auto general =
+        parse(preamble("{'shape': (2,), 'descr': '" + descr + "', 'fortran_order': False}"));
+    EXPECT_EQ(canonical.dtype, dtype) << code;
+    EXPECT_EQ(general.dtype, dtype) << code;
+    EXPECT_EQ(canonical.descr, descr);
+  }
+  for (const char* code : {"f1", "i3", "u16", "V4", "c32", "b2", "?1", "f", "i", "x4", "f16"}) {
+    for (bool canonical_spelling : {true, false}) {
+      std::string descr = std::string("<") + code;
+      std::string dict = canonical_spelling
+                             ? "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }"
+                             : "{'shape': (2,), 'descr': '" + descr + "', 'fortran_order': False}";
+      try {
+        (void)parse(preamble(dict));
+        ADD_FAILURE() << "accepted " << descr;
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::unsupported_dtype) << descr << ": " << e.what();
+      }
+    }
+  }
+}
+
+// The canonical path's padding check: only spaces then one final newline. Anything else in
+// the padding goes to the general parser, which accepts other whitespace and refuses the rest.
+TEST(NpyHeader, PaddingIsSpacesThenOneNewline) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }";
+  EXPECT_EQ(parse(preamble(dict)).shape, (std::vector<uint64_t>{3}));
+  std::string good = preamble(dict);
+  std::string tab = good;
+  tab[tab.size() - 5] = '\t';
+  EXPECT_EQ(parse(tab).shape, (std::vector<uint64_t>{3}));
+  std::string junk = good;
+  junk[junk.size() - 5] = 'x';
+  EXPECT_THROW(parse(junk), Error);
+  std::string no_newline = good;
+  no_newline.back() = ' ';
+  EXPECT_EQ(parse(no_newline).shape, (std::vector<uint64_t>{3}));
+}
+
 TEST(NpyHeader, UnpaddedHeaderLikeMlxWrites) {
   std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}\n";
   std::string out = "\x93NUMPY\x01";

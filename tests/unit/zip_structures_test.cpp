@@ -129,6 +129,21 @@ TEST(ZipNames, Cp437AndUtf8) {
   EXPECT_THROW(zip::decode_member_name(cp437, true, "x", 0), Error);
   const std::byte nul[] = {std::byte{'a'}, std::byte{0}};
   EXPECT_THROW(zip::decode_member_name(nul, false, "x", 0), Error);
+  // Long names go through the whole-word ASCII scan: a NUL or a CP437 byte late in one is
+  // still found (with and without the UTF-8 flag).
+  std::string long_name = "model.layers.17.self_attn.q_proj.weight.npy";
+  auto raw = [](const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); };
+  EXPECT_EQ(zip::decode_member_name(raw(long_name), false, "x", 0), long_name);
+  EXPECT_EQ(zip::decode_member_name(raw(long_name), true, "x", 0), long_name);
+  std::string late_nul = long_name;
+  late_nul[30] = '\0';
+  EXPECT_THROW(zip::decode_member_name(raw(late_nul), false, "x", 0), Error);
+  EXPECT_THROW(zip::decode_member_name(raw(late_nul), true, "x", 0), Error);
+  std::string late_cp437 = long_name;
+  late_cp437[33] = static_cast<char>(0x82);  // é in CP437, a stray continuation byte in UTF-8
+  std::string decoded = zip::decode_member_name(raw(late_cp437), false, "x", 0);
+  EXPECT_EQ(decoded, long_name.substr(0, 33) + "\xC3\xA9" + long_name.substr(34));
+  EXPECT_THROW(zip::decode_member_name(raw(late_cp437), true, "x", 0), Error);
   std::vector<float> s;
   TensorRef r = f32("gr\xC3\xBC\xC3\x9F/\xE6\x97\xA5.x", s, 4);
   auto p = temp_path("utf8.npz");
