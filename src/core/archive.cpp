@@ -19,8 +19,8 @@ std::string_view format_name(Format format) noexcept {
 
 namespace detail {
 
-void ArchiveState::add(TensorView view) {
-  if (!index.insert(view.name(), tensors.size())) {
+void ArchiveState::add(TensorView view, size_t name_hash) {
+  if (!index.insert_hashed(view.name(), name_hash, tensors.size())) {
     throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
                 "expected unique tensor names, found '" + view.name() + "' twice");
   }

@@ -40,7 +40,12 @@ struct ArchiveState {
   std::shared_ptr<const ArchiveExtension> extension;
 
   // Appends a tensor and indexes it; throws Error(duplicate_name) naming the file and offset.
-  void add(TensorView view);
+  void add(TensorView view) {
+    size_t name_hash = NameIndex::hash(view.name());
+    add(std::move(view), name_hash);
+  }
+  // add() with the name's NameIndex::hash already computed (by an opener's worker thread).
+  void add(TensorView view, size_t name_hash);
 };
 
 }  // namespace tensorio::detail

@@ -86,6 +86,7 @@ struct DecodedMember {
   // Kind::npy, stored, presented as stored (no CRC check on access, no byte swap or reorder):
   // the record itself, built on the worker (its name and shape allocations run in parallel).
   std::shared_ptr<detail::TensorRecord> record;
+  size_t name_hash = 0;      // with `record`: NameIndex::hash of its name, computed here too
   std::exception_ptr error;  // decoding failed: raised after the zip structure checks
 };
 
@@ -167,6 +168,7 @@ class Decoder final : public zip::MemberVisitor {
                  !detail::npy_needs_transform(h);
     if (plain) {
       d.record = stored_record(m, h);
+      d.name_hash = detail::NameIndex::hash(d.record->name);
     } else {
       d.header = std::make_unique<NpyHeader>(std::move(h));
     }
@@ -233,8 +235,8 @@ struct Builder {
       state.notes.push_back("member '" + src.name + "': " + std::to_string(d.trailing) +
                             " trailing bytes after the array (ignored, as NumPy does)");
     }
-    if (d.record) {  // a plain stored member: its worker built the record
-      state.add(TensorView(std::move(d.record)));
+    if (d.record) {  // a plain stored member: its worker built the record and hashed its name
+      state.add(TensorView(std::move(d.record)), d.name_hash);
       return;
     }
     NpyHeader& h = *d.header;

@@ -30,6 +30,7 @@ struct ZipMember {
   // moves included). Empty after read_zip_index when a MemberVisitor was given: the visitor
   // saw it during its call.
   std::span<const std::byte> data_head;
+  size_t name_hash = 0;  // detail::NameIndex::hash(entry.name), computed by the member's worker
 };
 
 struct ZipIndex {

@@ -12,6 +12,7 @@
 #include "core/checked_math.hpp"
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
+#include "core/name_index.hpp"
 #include "core/page_range.hpp"
 #include "core/parallel.hpp"
 #include "tensorio/tensorio.hpp"
@@ -108,6 +109,37 @@ TEST(PageRange, RoundsOutForAdviceAndInForRelease) {
   ASSERT_EQ(::munmap(mem, 4 * page), 0);
   // Now unmapped: an errno comes back (ENOMEM for an unmapped range).
   EXPECT_EQ(detail::advise_pages(all, MADV_WILLNEED), ENOMEM);
+}
+
+// The archive's name -> position table: growth without reserve(), duplicates refused (also
+// through a hash computed ahead), lookups of present and absent names among 10,000 that share
+// long prefixes.
+TEST(NameIndex, FindsEveryNameAndRefusesRepeats) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 10000; ++i) {
+    names.push_back("model.layers." + std::to_string(i / 10) + ".mlp.w" + std::to_string(i % 10));
+  }
+  detail::NameIndex index;  // no reserve(): grows by rehashing
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i % 2 == 0) {
+      ASSERT_TRUE(index.insert(names[i], i));
+    } else {
+      ASSERT_TRUE(index.insert_hashed(names[i], detail::NameIndex::hash(names[i]), i));
+    }
+  }
+  EXPECT_EQ(index.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto at = index.find(names[i]);
+    ASSERT_TRUE(at.has_value()) << names[i];
+    EXPECT_EQ(*at, i);
+  }
+  EXPECT_FALSE(index.find("model.layers.0.mlp.w10").has_value());
+  EXPECT_FALSE(index.find("").has_value());
+  std::string again = names[1234];  // equal text in another string
+  EXPECT_FALSE(index.insert(again, 99999));
+  EXPECT_FALSE(index.insert_hashed(again, detail::NameIndex::hash(again), 99999));
+  EXPECT_EQ(*index.find(again), 1234u);
+  EXPECT_EQ(index.size(), names.size());
 }
 
 TEST(DType, SafetensorsHasAll22Codes) {
