@@ -2,6 +2,7 @@
 
 #include "core/byte_cursor.hpp"
 #include "core/checked_math.hpp"
+#include "core/endian.hpp"
 #include "zip/extra_field.hpp"
 #include "zip/member_name.hpp"
 #include "zip/zip_format.hpp"
@@ -66,19 +67,53 @@ CentralEntry read_entry(ByteCursor& cur, const EndOfCentralDirectory& eocd,
 
 }  // namespace
 
-std::vector<CentralEntry> read_central_directory(std::span<const std::byte> file,
-                                                 const EndOfCentralDirectory& eocd,
-                                                 const std::string& path) {
+std::vector<CentralHeaderStart> locate_central_headers(std::span<const std::byte> file,
+                                                       const EndOfCentralDirectory& eocd,
+                                                       const std::string& path) {
   ByteCursor cur(file.subspan(eocd.directory_start, eocd.directory_size), path,
                  eocd.directory_start);
-  std::vector<CentralEntry> entries;
-  entries.reserve(eocd.entries);  // bounded: entries * 46 <= directory size, checked by the EOCD
-  for (uint64_t i = 0; i < eocd.entries; ++i) entries.push_back(read_entry(cur, eocd, path));
+  std::vector<CentralHeaderStart> starts;
+  starts.reserve(eocd.entries);  // bounded: entries * 46 <= directory size, checked by the EOCD
+  for (uint64_t i = 0; i < eocd.entries; ++i) {
+    uint64_t at = cur.file_offset();
+    // The fixed part: signature at 0, method at 10, the name, extra and comment lengths at 28.
+    auto fixed = cur.read_bytes(kCentralHeaderSize, "central header");
+    if (load_le<uint32_t>(fixed.data()) != kCentralHeaderSig) {
+      throw Error(ErrorCode::bad_header, path, at,
+                  "central directory: expected a central header (PK\\1\\2), found other bytes");
+    }
+    uint64_t variable = uint64_t{load_le<uint16_t>(fixed.data() + 28)} +
+                        load_le<uint16_t>(fixed.data() + 30) + load_le<uint16_t>(fixed.data() + 32);
+    cur.skip(variable, "central header name, extra field and comment");
+    starts.push_back({at, load_le<uint16_t>(fixed.data() + 10)});
+  }
   if (cur.remaining() != 0) {
     throw Error(ErrorCode::bad_header, path, cur.file_offset(),
                 "central directory: expected " + std::to_string(eocd.entries) +
                     " headers filling " + std::to_string(eocd.directory_size) + " bytes, found " +
                     std::to_string(cur.remaining()) + " bytes left over");
+  }
+  return starts;
+}
+
+CentralEntry read_central_entry(std::span<const std::byte> file, const EndOfCentralDirectory& eocd,
+                                uint64_t offset, const std::string& path) {
+  uint64_t end = eocd.directory_start + eocd.directory_size;  // inside the file (the EOCD checked)
+  if (offset < eocd.directory_start || offset >= end) {
+    throw Error(
+        ErrorCode::out_of_bounds, path, offset,
+        "expected a central header inside the directory, found offset " + std::to_string(offset));
+  }
+  ByteCursor cur(file.subspan(offset, end - offset), path, offset);
+  return read_entry(cur, eocd, path);
+}
+
+std::vector<CentralEntry> read_central_directory(std::span<const std::byte> file,
+                                                 const EndOfCentralDirectory& eocd,
+                                                 const std::string& path) {
+  std::vector<CentralEntry> entries;
+  for (const CentralHeaderStart& h : locate_central_headers(file, eocd, path)) {
+    entries.push_back(read_central_entry(file, eocd, h.offset, path));
   }
   return entries;
 }

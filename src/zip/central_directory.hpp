@@ -27,8 +27,28 @@ struct CentralEntry {
   bool zip64 = false;                // a value came from the zip64 extra field
 };
 
-// Parses all `eocd.entries` central headers. Each header must lie inside the directory, and
-// the directory must hold exactly that many headers. Errors name the member where one is known.
+// Where each central header starts, and its method: a walk over the `eocd.entries` headers
+// that reads only their signatures and the three lengths that give each one's size. Each
+// header must lie inside the directory, and the directory must hold exactly that many headers
+// (errors: bad_header, truncated). The headers themselves are then parsed independently —
+// by read_central_entry, on the thread that goes on to read that member's local header, so
+// that a member's central and local records are decoded on one core.
+struct CentralHeaderStart {
+  uint64_t offset = 0;  // absolute offset of the header's signature
+  uint16_t method = 0;  // the compression method field, unvalidated (for sizing work)
+};
+std::vector<CentralHeaderStart> locate_central_headers(std::span<const std::byte> file,
+                                                       const EndOfCentralDirectory& eocd,
+                                                       const std::string& path);
+
+// Parses the central header at `offset` (one that locate_central_headers found) and validates
+// it: the member name (NUL, UTF-8 with bit 11), its disk, the zip64 extra field where a
+// value says so, and a local header offset that lies before the directory. Errors name the
+// member where one is known.
+CentralEntry read_central_entry(std::span<const std::byte> file, const EndOfCentralDirectory& eocd,
+                                uint64_t offset, const std::string& path);
+
+// Every central header, parsed in order (locate_central_headers, then read_central_entry).
 std::vector<CentralEntry> read_central_directory(std::span<const std::byte> file,
                                                  const EndOfCentralDirectory& eocd,
                                                  const std::string& path);

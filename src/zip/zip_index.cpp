@@ -19,8 +19,8 @@ namespace {
 // byte yields at most 258 * 4 = 1032 bytes.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const Limits& limits,
-                           uint64_t& total_inflated) {
+// One member's flags and declared sizes (the total over all members is checked apart).
+void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const Limits& limits) {
   if (e.flags & (kFlagEncrypted | kFlagStrongEncryption | kFlagEncryptedDirectory)) {
     throw Error(ErrorCode::encrypted, path, e.header_offset,
                 "member '" + e.name + "': expected an unencrypted member, found flags " +
@@ -61,14 +61,34 @@ void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const
                     " compressed bytes (DEFLATE expands at most 1032:1), found " +
                     std::to_string(e.uncompressed_size) + " declared (a zip bomb)");
   }
-  auto sum = checked_add(total_inflated, e.uncompressed_size);
-  if (!sum || *sum > limits.max_total_inflated_bytes) {
-    throw Error(ErrorCode::limit_exceeded, path, e.header_offset,
-                "member '" + e.name + "': expected all members together to inflate to at most " +
-                    std::to_string(limits.max_total_inflated_bytes) +
-                    " bytes (Limits::max_total_inflated_bytes), found more");
+}
+
+// Adds a deflated member's declared size to `total` (saturating: any overflow is over every
+// limit).
+void add_inflated(uint64_t& total, const CentralEntry& e) noexcept {
+  if (e.method != kMethodDeflated) return;
+  total = checked_add(total, e.uncompressed_size).value_or(UINT64_MAX);
+}
+
+// All deflated members together may declare at most limits.max_total_inflated_bytes. Called
+// when the workers' sums say the limit is crossed: names the member, in directory order, at
+// which the running total crosses it.
+[[noreturn]] void refuse_total_inflated(const std::vector<ZipMember>& members,
+                                        const std::string& path, const Limits& limits) {
+  uint64_t total = 0;
+  for (const ZipMember& m : members) {
+    add_inflated(total, m.entry);
+    if (total > limits.max_total_inflated_bytes) {
+      throw Error(ErrorCode::limit_exceeded, path, m.entry.header_offset,
+                  "member '" + m.entry.name +
+                      "': expected all members together to inflate to at most " +
+                      std::to_string(limits.max_total_inflated_bytes) +
+                      " bytes (Limits::max_total_inflated_bytes), found more");
+    }
   }
-  total_inflated = *sum;
+  throw Error(ErrorCode::limit_exceeded, path, no_offset,
+              "expected all members together to inflate to at most " +
+                  std::to_string(limits.max_total_inflated_bytes) + " bytes, found more");
 }
 
 // Members must occupy disjoint byte ranges: overlapping entries are how "non-recursive" zip
@@ -154,18 +174,21 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
                         MemberVisitor* visit) {
   ZipIndex index;
   index.end = read_end_of_central_directory(file, path, limits);
-  auto entries = read_central_directory(file, index.end, path);
-  uint64_t total_inflated = 0;
-  for (CentralEntry& e : entries) check_flags_and_sizes(e, path, limits, total_inflated);
+  // Only where each central header starts is found here; each header is parsed on the worker
+  // that then reads its member's local header, so that the entry, its name and the member's
+  // record are made and used on one core (parsed here, half of them crossed to the other core
+  // and back: two threads were barely faster than one).
+  std::vector<CentralHeaderStart> starts = locate_central_headers(file, index.end, path);
 
-  // Each member's local header (and data head) is independent of the others: read them on
-  // `threads` workers, each with its own read buffer and head storage.
-  size_t count = entries.size();
+  // Each member's records are independent of the others': read them on `threads` workers,
+  // each with its own read buffer and head storage.
+  size_t count = starts.size();
   // A deflated member's npy header is inflated at open (a few microseconds each with the
   // prefix decoder's table building): it counts as kDeflatedWork stored ones.
   constexpr size_t kDeflatedWork = 32;
   size_t work = 0;
-  for (const CentralEntry& e : entries) work += e.method == kMethodDeflated ? kDeflatedWork : 1;
+  for (const CentralHeaderStart& h : starts)
+    work += h.method == kMethodDeflated ? kDeflatedWork : 1;
   threads = static_cast<unsigned>(
       std::clamp<size_t>(detail::header_threads(threads, work), 1, std::max<size_t>(count, 1)));
   index.members.resize(count);
@@ -183,10 +206,19 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
     uint64_t offset = 0, size = 0;
   };
   std::vector<HeadSlot> slots(visit ? 0 : count);
-  // The central directory bounds every local record (checked by read_central_directory).
+  // Each worker's sum of the deflated members' declared sizes, on a cache line of its own.
+  struct alignas(64) InflatedSum {
+    uint64_t total = 0;
+  };
+  std::vector<InflatedSum> inflated(threads);
+  // The central directory bounds every local record (checked by read_central_entry).
   uint64_t stop = std::min<uint64_t>(index.end.directory_start, file.size());
+  // Errors come in directory order, as from a sequential reader: the lowest member whose
+  // central header, flags, sizes or local header is wrong.
   detail::parallel_for_in_order(count, threads, 16, [&](size_t i, unsigned worker) {
-    CentralEntry& e = entries[i];
+    CentralEntry e = read_central_entry(file, index.end, starts[i].offset, path);
+    check_flags_and_sizes(e, path, limits);
+    add_inflated(inflated[worker].total, e);
     RecordReader& reader = readers[worker];
     uint64_t at = e.local_header_offset;
     uint64_t available = at <= stop ? stop - at : 0;
@@ -222,6 +254,13 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
     const HeadSlot& s = slots[i];
     index.members[i].data_head =
         std::span<const std::byte>(index.heads[s.worker]).subspan(s.offset, s.size);
+  }
+  uint64_t total_inflated = 0;
+  for (const InflatedSum& sum : inflated) {
+    total_inflated = checked_add(total_inflated, sum.total).value_or(UINT64_MAX);
+  }
+  if (total_inflated > limits.max_total_inflated_bytes) {
+    refuse_total_inflated(index.members, path, limits);
   }
   check_unique_names(index.members, path);
   check_no_overlaps(index.members, path);

@@ -47,7 +47,9 @@ struct ZipIndex {
 //  - sizes: a stored member's sizes must agree; a deflated member may not declare more than
 //    `limits.max_member_bytes`, nor more than DEFLATE can expand its compressed size to
 //    (1032:1, the format's own bound), and all of them together not more than
-//    `limits.max_total_inflated_bytes` — so a zip bomb is refused before anything is inflated;
+//    `limits.max_total_inflated_bytes` — so a zip bomb is refused before it is inflated (a
+//    visitor sees a member only after its own sizes passed; the total is checked once every
+//    member has been read, and a visitor inflates no more than a bounded prefix at open);
 //  - layout: no two members' byte ranges (local header to end of descriptor) overlap, none
 //    reaches into the central directory, and no two members share a name.
 //
@@ -58,9 +60,12 @@ struct ZipIndex {
 // cache, and would make opening depend on the payload size. With a null or in-memory `source`
 // the bytes are taken from `file`.
 //
-// The local headers are read on detail::header_threads(threads, members) threads (so 0 picks
-// by the member count); whatever the count, the error raised is the one of the first bad
-// member in directory order.
+// Each member's central header is parsed, and its local header read, on one of
+// detail::header_threads(threads, members) threads (so 0 picks by the member count); only the
+// walk that finds where the central headers start is sequential. Whatever the count, the
+// error raised is the first a sequential reader would meet: the end records and the walk's,
+// then the first member in directory order whose central header, flags, sizes or local
+// header is wrong, then the total size, duplicate names and overlaps.
 //
 // `visit`, when given, sees each member on the worker that read it, right after its local
 // header was validated: a reader decodes what it needs from the data head there, in parallel

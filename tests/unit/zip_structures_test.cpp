@@ -351,6 +351,92 @@ TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
   std::filesystem::remove(bad);
 }
 
+// A member's central header is parsed on the worker that reads its local header: errors of
+// both kinds still come in directory order, the first bad member's, for every thread count.
+TEST(ZipIndex, CentralAndLocalErrorsComeInDirectoryOrder) {
+  std::vector<std::vector<float>> storage(300);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32("t" + std::to_string(i), storage[i], 4, float(i)));
+  }
+  auto p = temp_path("order.npz");
+  save_npz(p, refs);
+  auto bytes = read_all(p);
+  Archive ok = open_npz(p);
+  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  // Member 120's central header says disk 7 (offset 34 of the header); member 200's local
+  // header signature is broken; member 60's central header claims method 12 (bzip2).
+  auto central = [&](size_t m) { return idx.members[m].entry.header_offset; };
+  auto local = [&](size_t m) { return idx.members[m].entry.local_header_offset; };
+  struct Case {
+    std::vector<std::pair<uint64_t, std::byte>> edits;
+    ErrorCode code;
+    std::string member;
+  };
+  const Case cases[] = {
+      {{{central(120) + 34, std::byte{7}}, {local(200), std::byte{'X'}}},
+       ErrorCode::unsupported_version,
+       "'t120.npy'"},
+      {{{central(220) + 34, std::byte{7}}, {local(200), std::byte{'X'}}},
+       ErrorCode::bad_header,
+       "'t200.npy'"},
+      {{{central(60) + 10, std::byte{12}}, {central(120) + 34, std::byte{7}}},
+       ErrorCode::unsupported_compression,
+       "'t60.npy'"},
+  };
+  auto bad = temp_path("order_bad.npz");
+  for (const Case& c : cases) {
+    auto edited = bytes;
+    for (auto [at, value] : c.edits) edited[at] = value;
+    write_all(bad, edited);
+    for (unsigned threads : {1u, 2u, 4u}) {
+      OpenOptions o;
+      o.open_threads = threads;
+      try {
+        (void)open_npz(bad, o);
+        ADD_FAILURE() << "opened";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), c.code) << e.what();
+        EXPECT_NE(std::string(e.what()).find(c.member), std::string::npos) << e.what();
+      }
+    }
+  }
+  std::filesystem::remove(p);
+  std::filesystem::remove(bad);
+}
+
+// Limits::max_total_inflated_bytes is summed on the workers; the member named is the one at
+// which the running total in directory order crosses the limit, for every thread count.
+TEST(ZipIndex, TotalInflatedLimitNamesTheMemberThatCrossesIt) {
+  std::vector<std::vector<float>> storage(40);
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < storage.size(); ++i) {
+    refs.push_back(f32("t" + std::to_string(i), storage[i], 250, 1.0f));  // 1,000 bytes each
+  }
+  SaveOptions compressed;
+  compressed.compress = true;
+  auto p = temp_path("total.npz");
+  save_npz(p, refs, compressed);
+  Archive ok = open_npz(p);
+  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  uint64_t member_size = idx.members[0].entry.uncompressed_size;  // the same for every member
+  for (unsigned threads : {1u, 2u, 4u}) {
+    OpenOptions o;
+    o.open_threads = threads;
+    o.limits.max_total_inflated_bytes = member_size * 25 + member_size / 2;  // crossed at t25
+    try {
+      (void)open_npz(p, o);
+      ADD_FAILURE() << "opened";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::limit_exceeded) << e.what();
+      EXPECT_NE(std::string(e.what()).find("'t25.npy'"), std::string::npos) << e.what();
+    }
+    o.limits.max_total_inflated_bytes = member_size * 40;  // exactly all of them: opens
+    EXPECT_EQ(open_npz(p, o).size(), 40u);
+  }
+  std::filesystem::remove(p);
+}
+
 // Two members with one name: refused, naming the first repeated member in directory order
 // (what a sequential scan stops at), whatever the order of the names.
 TEST(ZipIndex, DuplicateNamesNameTheFirstRepeat) {
