@@ -308,6 +308,23 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
 
 // Opening reads member headers on several threads from 256 members on: the archive, and the
 // error of a bad one, must not depend on how many.
+// Opening `path` on 1, 2 and 4 threads (and with `limits`) fails with `code`, naming `member`.
+void expect_error_on_every_thread_count(const std::filesystem::path& path, ErrorCode code,
+                                        const std::string& member, const Limits& limits = {}) {
+  for (unsigned threads : {1u, 2u, 4u}) {
+    OpenOptions o;
+    o.open_threads = threads;
+    o.limits = limits;
+    try {
+      (void)open_npz(path, o);
+      ADD_FAILURE() << "opened on " << threads << " threads";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << threads << " threads: " << e.what();
+      EXPECT_NE(std::string(e.what()).find(member), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
   std::vector<std::vector<float>> storage(300);
   std::vector<TensorRef> refs;
@@ -336,17 +353,7 @@ TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
   for (size_t m : {250u, 150u}) bytes[idx.members[m].entry.local_header_offset] = std::byte{'X'};
   auto bad = temp_path("many_bad.npz");
   write_all(bad, bytes);
-  for (unsigned threads : {1u, 2u, 4u}) {
-    OpenOptions o;
-    o.open_threads = threads;
-    try {
-      (void)open_npz(bad, o);
-      ADD_FAILURE() << "opened";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::bad_header);
-      EXPECT_NE(std::string(e.what()).find("'t150.npy'"), std::string::npos) << e.what();
-    }
-  }
+  expect_error_on_every_thread_count(bad, ErrorCode::bad_header, "'t150.npy'");
   std::filesystem::remove(p);
   std::filesystem::remove(bad);
 }
@@ -389,17 +396,7 @@ TEST(ZipIndex, CentralAndLocalErrorsComeInDirectoryOrder) {
     auto edited = bytes;
     for (auto [at, value] : c.edits) edited[at] = value;
     write_all(bad, edited);
-    for (unsigned threads : {1u, 2u, 4u}) {
-      OpenOptions o;
-      o.open_threads = threads;
-      try {
-        (void)open_npz(bad, o);
-        ADD_FAILURE() << "opened";
-      } catch (const Error& e) {
-        EXPECT_EQ(e.code(), c.code) << e.what();
-        EXPECT_NE(std::string(e.what()).find(c.member), std::string::npos) << e.what();
-      }
-    }
+    expect_error_on_every_thread_count(bad, c.code, c.member);
   }
   std::filesystem::remove(p);
   std::filesystem::remove(bad);
@@ -420,17 +417,12 @@ TEST(ZipIndex, TotalInflatedLimitNamesTheMemberThatCrossesIt) {
   Archive ok = open_npz(p);
   auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
   uint64_t member_size = idx.members[0].entry.uncompressed_size;  // the same for every member
+  Limits crossed_at_25;
+  crossed_at_25.max_total_inflated_bytes = member_size * 25 + member_size / 2;
+  expect_error_on_every_thread_count(p, ErrorCode::limit_exceeded, "'t25.npy'", crossed_at_25);
   for (unsigned threads : {1u, 2u, 4u}) {
     OpenOptions o;
     o.open_threads = threads;
-    o.limits.max_total_inflated_bytes = member_size * 25 + member_size / 2;  // crossed at t25
-    try {
-      (void)open_npz(p, o);
-      ADD_FAILURE() << "opened";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::limit_exceeded) << e.what();
-      EXPECT_NE(std::string(e.what()).find("'t25.npy'"), std::string::npos) << e.what();
-    }
     o.limits.max_total_inflated_bytes = member_size * 40;  // exactly all of them: opens
     EXPECT_EQ(open_npz(p, o).size(), 40u);
   }
