@@ -175,9 +175,8 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
   ZipIndex index;
   index.end = read_end_of_central_directory(file, path, limits);
   // Only where each central header starts is found here; each header is parsed on the worker
-  // that then reads its member's local header, so that the entry, its name and the member's
-  // record are made and used on one core (parsed here, half of them crossed to the other core
-  // and back: two threads were barely faster than one).
+  // that then reads its member's local header: the directory's parsing is shared out too, and
+  // an entry, its name and the member's record are made and used on one core.
   std::vector<CentralHeaderStart> starts = locate_central_headers(file, index.end, path);
 
   // Each member's records are independent of the others': read them on `threads` workers,
