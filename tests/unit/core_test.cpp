@@ -5,6 +5,8 @@
 #include <atomic>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/byte_cursor.hpp"
@@ -140,6 +142,34 @@ TEST(NameIndex, FindsEveryNameAndRefusesRepeats) {
   EXPECT_FALSE(index.insert_hashed(again, detail::NameIndex::hash(again), 99999));
   EXPECT_EQ(*index.find(again), 1234u);
   EXPECT_EQ(index.size(), names.size());
+}
+
+// The word-at-a-time hash reads short names in overlapping pieces and the last word of long
+// ones overlapping the word before: every byte must still count. Names of every length to 40,
+// each byte position flipped, and the same bytes at other lengths (trailing NULs included)
+// must all hash apart; equal text in another buffer must hash the same.
+TEST(NameIndex, HashCountsEveryByteAndTheLength) {
+  std::unordered_set<size_t> seen;
+  size_t made = 0;
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string base(len, '\0');
+    for (size_t i = 0; i < len; ++i) base[i] = static_cast<char>('a' + (i * 7) % 26);
+    ASSERT_TRUE(seen.insert(detail::NameIndex::hash(base)).second) << "length " << len;
+    ++made;
+    std::string copy(base.data(), base.size());
+    EXPECT_EQ(detail::NameIndex::hash(copy), detail::NameIndex::hash(base));
+    for (size_t i = 0; i < len; ++i) {
+      std::string flipped = base;
+      flipped[i] = static_cast<char>(flipped[i] ^ 0x20);
+      ASSERT_TRUE(seen.insert(detail::NameIndex::hash(flipped)).second)
+          << "length " << len << ", byte " << i;
+      ++made;
+    }
+  }
+  EXPECT_EQ(seen.size(), made);
+  std::string with_nul("ab\0", 3);
+  EXPECT_NE(detail::NameIndex::hash(with_nul), detail::NameIndex::hash("ab"));
+  EXPECT_NE(detail::NameIndex::hash(std::string(9, '\0')), detail::NameIndex::hash(""));
 }
 
 TEST(DType, SafetensorsHasAll22Codes) {
