@@ -9,6 +9,7 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/mapped_file.hpp"
+#include "core/record_block.hpp"
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/member_payload.hpp"
@@ -84,9 +85,10 @@ struct DecodedMember {
   std::unique_ptr<NpyHeader> header;
   uint64_t trailing = 0;  // Kind::npy: member bytes after the array
   // Kind::npy, stored, presented as stored (no CRC check on access, no byte swap or reorder):
-  // the record itself, built on the worker (its name and shape allocations run in parallel).
-  std::shared_ptr<detail::TensorRecord> record;
-  size_t name_hash = 0;      // with `record`: NameIndex::hash of its name, computed here too
+  // the record itself, built on the worker in the open's RecordBlock, at the member's index
+  // (its name and shape allocations run in parallel).
+  bool in_block = false;
+  size_t name_hash = 0;      // with `in_block`: NameIndex::hash of its name, computed here too
   std::exception_ptr error;  // decoding failed: raised after the zip structure checks
 };
 
@@ -151,7 +153,10 @@ class Decoder final : public zip::MemberVisitor {
   Decoder(std::shared_ptr<const detail::MappedFile> file, const OpenOptions& options)
       : file_(std::move(file)), options_(options) {}
 
-  void start(size_t count) override { decoded.resize(count); }
+  void start(size_t count) override {
+    decoded.resize(count);
+    block = detail::RecordBlock::make(count);
+  }
   void member(size_t i, const zip::ZipMember& m) override {
     DecodedMember& d = decoded[i];
     NpyHeader h;
@@ -167,30 +172,34 @@ class Decoder final : public zip::MemberVisitor {
     bool plain = m.entry.method != zip::kMethodDeflated && !options_.verify_crc_on_access &&
                  !detail::npy_needs_transform(h);
     if (plain) {
-      d.record = stored_record(m, h);
-      d.name_hash = detail::NameIndex::hash(d.record->name);
+      detail::TensorRecord& rec = block->emplace(i);
+      fill_stored_record(rec, m, h);
+      d.in_block = true;
+      d.name_hash = detail::NameIndex::hash(rec.name);
     } else {
       d.header = std::make_unique<NpyHeader>(std::move(h));
     }
   }
 
   std::vector<DecodedMember> decoded;  // directory order
+  // The plain stored members' records, at their members' indices. Their `file` is set by the
+  // builder on the calling thread: from the workers, a thousand reference counts taken on the
+  // one mapping's control block bounced its cache line between the cores.
+  std::shared_ptr<detail::RecordBlock> block;
 
  private:
-  // A zero-copy view of a stored member's array (the header's shape moves into it).
-  std::shared_ptr<detail::TensorRecord> stored_record(const zip::ZipMember& m, NpyHeader& h) {
-    auto rec = std::make_shared<detail::TensorRecord>();
-    rec->name = tensor_name(m.entry.name);
-    rec->dtype = h.dtype;
-    rec->shape = std::move(h.shape);
-    rec->num_elements = h.num_elements;
-    rec->nbytes = h.payload_bytes;
-    rec->file = file_;
-    rec->big_endian = h.big_endian;
-    rec->fortran_order = h.fortran_order;
-    rec->file_offset = m.layout.data_offset + h.data_offset;
-    rec->stored = file_->bytes().subspan(rec->file_offset, h.payload_bytes);
-    return rec;
+  // A zero-copy view of a stored member's array (the header's shape moves into it), all but
+  // its `file`.
+  void fill_stored_record(detail::TensorRecord& rec, const zip::ZipMember& m, NpyHeader& h) {
+    rec.name = tensor_name(m.entry.name);
+    rec.dtype = h.dtype;
+    rec.shape = std::move(h.shape);
+    rec.num_elements = h.num_elements;
+    rec.nbytes = h.payload_bytes;
+    rec.big_endian = h.big_endian;
+    rec.fortran_order = h.fortran_order;
+    rec.file_offset = m.layout.data_offset + h.data_offset;
+    rec.stored = file_->bytes().subspan(rec.file_offset, h.payload_bytes);
   }
 
   std::shared_ptr<const detail::MappedFile> file_;
@@ -202,8 +211,11 @@ struct Builder {
   const OpenOptions& options;
   std::shared_ptr<const detail::MappedFile> file;
   detail::ArchiveState& state;
+  const std::shared_ptr<detail::RecordBlock>& block;
 
-  void add_member(zip::ZipMember& m, DecodedMember& d, std::vector<npz::MemberInfo>& infos) {
+  // Member `i` of the directory.
+  void add_member(size_t i, zip::ZipMember& m, DecodedMember& d,
+                  std::vector<npz::MemberInfo>& infos) {
     uint16_t method = m.entry.method;
     uint64_t compressed_size = m.entry.compressed_size;
     // The member's facts are kept once, without the path; a lazy payload gets its own copy
@@ -214,7 +226,7 @@ struct Builder {
       case DecodedMember::Kind::directory:
         state.notes.push_back("member '" + src.name + "' is a directory entry (skipped)");
         return;
-      case DecodedMember::Kind::npy: add_npy(src, d); return;
+      case DecodedMember::Kind::npy: add_npy(i, src, d); return;
       case DecodedMember::Kind::raw:
         state.notes.push_back("member '" + src.name + "' is not an .npy array; exposed as a " +
                               "uint8 tensor of its " + std::to_string(src.size) + " bytes");
@@ -230,13 +242,15 @@ struct Builder {
     return copy;
   }
 
-  void add_npy(const npz::MemberSource& src, DecodedMember& d) {
+  void add_npy(size_t i, const npz::MemberSource& src, DecodedMember& d) {
     if (d.trailing > 0) {
       state.notes.push_back("member '" + src.name + "': " + std::to_string(d.trailing) +
                             " trailing bytes after the array (ignored, as NumPy does)");
     }
-    if (d.record) {  // a plain stored member: its worker built the record and hashed its name
-      state.add(TensorView(std::move(d.record)), d.name_hash);
+    if (d.in_block) {  // a plain stored member: its worker built the record, hashed its name
+      std::shared_ptr<detail::TensorRecord> rec = detail::RecordBlock::share(block, i);
+      rec->file = file;
+      state.add(TensorView(std::move(rec)), d.name_hash);
       return;
     }
     NpyHeader& h = *d.header;
@@ -314,9 +328,9 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   }
   std::vector<npz::MemberInfo> infos;
   infos.reserve(index.members.size());  // never reallocates: Builder keeps references into it
-  Builder builder{name, options, file, *state};
+  Builder builder{name, options, file, *state, decoder.block};
   for (size_t i = 0; i < index.members.size(); ++i) {
-    builder.add_member(index.members[i], decoded[i], infos);
+    builder.add_member(i, index.members[i], decoded[i], infos);
   }
   state->extension = std::make_shared<npz::NpzExtension>(file, index.end.comment, std::move(infos));
   return Archive(std::move(state));
