@@ -23,8 +23,7 @@ inline uint64_t fold_multiply(uint64_t a, uint64_t b) noexcept {
 // drawn once per process, so no file can know it.
 uint64_t process_seed() noexcept {
   static const uint64_t seed = [] {
-    uint64_t s = static_cast<uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    uint64_t s = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     s ^= reinterpret_cast<uintptr_t>(&s);  // the stack's address, randomized by the loader
     try {
       std::random_device device;

@@ -27,7 +27,7 @@ libdeflate_decompressor* thread_decompressor() {
 
 [[noreturn]] void corrupt(const MemberRef& m, const std::string& detail) {
   throw Error(ErrorCode::bad_compressed_data, *m.path, m.data_offset,
-              "member '" + *m.name + "': " + detail);
+              "member '" + std::string(m.name) + "': " + detail);
 }
 
 }  // namespace
@@ -55,7 +55,8 @@ void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> o
 
 std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                                       const MemberRef& member) {
-  zip::DeflateSource source{*member.path, member.data_offset, "member '" + *member.name + "'"};
+  zip::DeflateSource source{*member.path, member.data_offset,
+                            "member '" + std::string(member.name) + "'"};
   return zip::inflate_prefix(compressed, limit, source).bytes;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tensorio::npz {
@@ -14,7 +15,7 @@ namespace tensorio::npz {
 // Where a member is, for error messages.
 struct MemberRef {
   const std::string* path = nullptr;  // the archive
-  const std::string* name = nullptr;  // the member
+  std::string_view name;              // the member
   uint64_t data_offset = 0;           // absolute offset of its compressed bytes
 };
 

@@ -32,7 +32,7 @@ std::span<const std::byte> MemberPayload::materialize(std::span<const std::byte>
     check_member_crc(src_, member);
   } else if (src_.deflated) {
     inflated = detail::AlignedBuffer(src_.size);
-    inflate_exact(stored, inflated.span(), {&src_.path, &src_.name, src_.data_offset});
+    inflate_exact(stored, inflated.span(), {&src_.path, src_.name, src_.data_offset});
     member = inflated.span();
     check_member_crc(src_, member);
   } else if (check_crc_ && npy_) {

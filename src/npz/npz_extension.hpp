@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/archive_state.hpp"
@@ -12,10 +14,24 @@
 
 namespace tensorio::npz {
 
+// A member's zip facts as the archive keeps them. The name views the zip index's entry (the
+// stored bytes in the mapping, or a decoded copy this shares): keeping thousands of members
+// copies no names and no path.
 struct MemberInfo {
-  MemberSource source;  // with an empty path (one copy per member of thousands adds up)
-  uint16_t method = 0;
+  std::string_view name;
+  std::shared_ptr<const std::string> decoded_name;  // owns `name` when it is not the stored bytes
+  std::span<const std::byte> data;                  // in the mapping (compressed if deflated)
+  uint64_t data_offset = 0;                         // absolute offset of `data`
+  uint64_t size = 0;                                // uncompressed size
   uint64_t compressed_size = 0;
+  uint32_t crc32 = 0;
+  uint16_t method = 0;
+  bool deflated = false;
+
+  // The member as a lazy payload or a CRC check names it in messages (copies name and path).
+  MemberSource source(const std::string& path) const {
+    return {path, std::string(name), data, data_offset, size, crc32, deflated};
+  }
 };
 
 class NpzExtension final : public detail::ArchiveExtension {

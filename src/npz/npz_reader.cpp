@@ -29,7 +29,7 @@ constexpr std::string_view kNpySuffix = ".npy";
 constexpr uint64_t kPrefixBytes = 256;
 constexpr size_t kMagicLen = 6;
 
-bool ends_with(const std::string& s, std::string_view suffix) {
+bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -65,7 +65,7 @@ std::span<const std::byte> member_head(const zip::ZipMember& m, std::span<const 
     bool whole = m.data_head.size() == size || (need && *need <= m.data_head.size());
     return whole ? m.data_head : data;
   }
-  npz::MemberRef ref{&path, &m.entry.name, m.layout.data_offset};
+  npz::MemberRef ref{&path, m.entry.name, m.layout.data_offset};
   storage = npz::inflate_prefix(data, std::min(size, kPrefixBytes), ref);
   if (auto need = declared_preamble_size(storage); need && has_npy_magic(storage) &&
                                                    *need > storage.size() && *need <= size &&
@@ -92,18 +92,21 @@ struct DecodedMember {
   std::exception_ptr error;  // decoding failed: raised after the zip structure checks
 };
 
-// A member's bytes in the mapping and its zip facts (the path left empty). The name is moved
-// out of the index entry, which is not used again.
-npz::MemberSource source_of(zip::ZipMember& m, const detail::MappedFile& file) {
+// A member's bytes in the mapping and its zip facts; the name's decoded copy, if it has one,
+// is taken from the index entry, which is not used again.
+npz::MemberInfo info_of(zip::ZipMember& m, const detail::MappedFile& file) {
   zip::CentralEntry& e = m.entry;
-  npz::MemberSource src;
-  src.name = std::move(e.name);
-  src.data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
-  src.data_offset = m.layout.data_offset;
-  src.size = e.uncompressed_size;
-  src.crc32 = e.crc32;
-  src.deflated = e.method == zip::kMethodDeflated;
-  return src;
+  npz::MemberInfo info;
+  info.name = e.name;
+  info.decoded_name = std::move(e.decoded_name);
+  info.data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
+  info.data_offset = m.layout.data_offset;
+  info.size = e.uncompressed_size;
+  info.compressed_size = e.compressed_size;
+  info.crc32 = e.crc32;
+  info.method = e.method;
+  info.deflated = e.method == zip::kMethodDeflated;
+  return info;
 }
 
 bool is_directory_entry(const zip::CentralEntry& e) {
@@ -128,23 +131,24 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
   try {
     h = parse_npy_header(head, path, limits, deflated ? 0 : m.layout.data_offset);
   } catch (const Error& err) {
-    throw Error(err.code(), path + ": member '" + e.name + (deflated ? "' (inflated)" : "'"),
+    throw Error(err.code(),
+                path + ": member '" + std::string(e.name) + (deflated ? "' (inflated)" : "'"),
                 err.offset(), err.detail());
   }
   if (!span_fits(h.data_offset, h.payload_bytes, e.uncompressed_size)) {
     throw Error(ErrorCode::truncated, path, m.layout.data_offset,
-                "member '" + e.name + "': expected " + std::to_string(h.payload_bytes) +
-                    " bytes of array data after its " + std::to_string(h.data_offset) +
-                    "-byte npy header, found a member of " + std::to_string(e.uncompressed_size) +
-                    " bytes");
+                "member '" + std::string(e.name) + "': expected " +
+                    std::to_string(h.payload_bytes) + " bytes of array data after its " +
+                    std::to_string(h.data_offset) + "-byte npy header, found a member of " +
+                    std::to_string(e.uncompressed_size) + " bytes");
   }
   return DecodedMember::Kind::npy;
 }
 
 // The tensor a member named NAME.npy (or NAME, when it is an npy without the suffix) becomes.
-std::string tensor_name(const std::string& member) {
+std::string tensor_name(std::string_view member) {
   bool named_npy = ends_with(member, kNpySuffix);
-  return named_npy ? member.substr(0, member.size() - kNpySuffix.size()) : member;
+  return std::string(named_npy ? member.substr(0, member.size() - kNpySuffix.size()) : member);
 }
 
 // Decodes every member while the zip index reads it (see zip::MemberVisitor).
@@ -216,35 +220,29 @@ struct Builder {
   // Member `i` of the directory.
   void add_member(size_t i, zip::ZipMember& m, DecodedMember& d,
                   std::vector<npz::MemberInfo>& infos) {
-    uint16_t method = m.entry.method;
-    uint64_t compressed_size = m.entry.compressed_size;
-    // The member's facts are kept once, without the path; a lazy payload gets its own copy
+    // The member's facts are kept once, naming no copies; a lazy payload gets its own copy
     // with the path (most stored members need none).
-    infos.push_back({source_of(m, *file), method, compressed_size});
-    const npz::MemberSource& src = infos.back().source;
+    infos.push_back(info_of(m, *file));
+    const npz::MemberInfo& src = infos.back();
     switch (d.kind) {
       case DecodedMember::Kind::directory:
-        state.notes.push_back("member '" + src.name + "' is a directory entry (skipped)");
+        state.notes.push_back("member '" + std::string(src.name) +
+                              "' is a directory entry (skipped)");
         return;
       case DecodedMember::Kind::npy: add_npy(i, src, d); return;
       case DecodedMember::Kind::raw:
-        state.notes.push_back("member '" + src.name + "' is not an .npy array; exposed as a " +
-                              "uint8 tensor of its " + std::to_string(src.size) + " bytes");
+        state.notes.push_back("member '" + std::string(src.name) +
+                              "' is not an .npy array; exposed as a uint8 tensor of its " +
+                              std::to_string(src.size) + " bytes");
         add_raw(src);
         return;
     }
   }
 
-  // The lazy payload's copy of a member's source, with the path for its messages.
-  npz::MemberSource payload_source(const npz::MemberSource& src) const {
-    npz::MemberSource copy = src;
-    copy.path = path;
-    return copy;
-  }
-
-  void add_npy(size_t i, const npz::MemberSource& src, DecodedMember& d) {
+  void add_npy(size_t i, const npz::MemberInfo& src, DecodedMember& d) {
     if (d.trailing > 0) {
-      state.notes.push_back("member '" + src.name + "': " + std::to_string(d.trailing) +
+      state.notes.push_back("member '" + std::string(src.name) +
+                            "': " + std::to_string(d.trailing) +
                             " trailing bytes after the array (ignored, as NumPy does)");
     }
     if (d.in_block) {  // a plain stored member: its worker built the record, hashed its name
@@ -273,15 +271,14 @@ struct Builder {
       rec->file_offset = src.data_offset + h.data_offset;
     }
     if (lazy) {
-      rec->lazy =
-          std::make_unique<npz::MemberPayload>(payload_source(src), std::move(h), check_crc);
+      rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::move(h), check_crc);
     }
     state.add(TensorView(std::move(rec)));
   }
 
-  void add_raw(const npz::MemberSource& src) {
+  void add_raw(const npz::MemberInfo& src) {
     auto rec = std::make_shared<detail::TensorRecord>();
-    rec->name = src.name;
+    rec->name = std::string(src.name);
     rec->dtype = DType::uint8;
     rec->shape = {src.size};
     rec->num_elements = src.size;
@@ -291,8 +288,7 @@ struct Builder {
     rec->file_offset = src.data_offset;
     bool check_crc = options.verify_crc_on_access && !src.deflated;
     if (src.deflated || check_crc) {
-      rec->lazy =
-          std::make_unique<npz::MemberPayload>(payload_source(src), std::nullopt, check_crc);
+      rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::nullopt, check_crc);
     }
     state.add(TensorView(std::move(rec)));
   }

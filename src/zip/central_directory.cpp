@@ -36,14 +36,21 @@ CentralEntry read_entry(ByteCursor& cur, const EndOfCentralDirectory& eocd,
   uint32_t offset = cur.read_le<uint32_t>("central header local header offset");
   uint64_t name_at = cur.file_offset();
   e.raw_name = cur.read_bytes(name_len, "central header name");
-  e.name = decode_member_name(e.raw_name, (e.flags & kFlagUtf8Name) != 0, path, name_at);
+  bool utf8 = (e.flags & kFlagUtf8Name) != 0;
+  if (auto stored = member_name_as_stored(e.raw_name, utf8, path, name_at)) {
+    e.name = *stored;
+  } else {
+    e.decoded_name =
+        std::make_shared<const std::string>(decode_member_name(e.raw_name, utf8, path, name_at));
+    e.name = *e.decoded_name;
+  }
   uint64_t extra_at = cur.file_offset();
   auto extra = cur.read_bytes(extra_len, "central header extra field");
   cur.skip(comment_len, "central header comment");
   if (disk != 0 && disk != kZip64Marker16) {
-    throw Error(
-        ErrorCode::unsupported_version, path, e.header_offset,
-        "member '" + e.name + "': expected it on disk 0, found disk " + std::to_string(disk));
+    throw Error(ErrorCode::unsupported_version, path, e.header_offset,
+                "member '" + std::string(e.name) + "': expected it on disk 0, found disk " +
+                    std::to_string(disk));
   }
 
   Zip64Needs needs{usize == kZip64Marker32, csize == kZip64Marker32, offset == kZip64Marker32};
@@ -57,8 +64,9 @@ CentralEntry read_entry(ByteCursor& cur, const EndOfCentralDirectory& eocd,
   auto shifted = checked_add(declared, eocd.prefix);
   if (!shifted || *shifted >= eocd.directory_start) {
     throw Error(ErrorCode::out_of_bounds, path, e.header_offset,
-                "member '" + e.name + "': expected its local header before the central " +
-                    "directory at " + std::to_string(eocd.directory_start) + ", found offset " +
+                "member '" + std::string(e.name) +
+                    "': expected its local header before the central " + "directory at " +
+                    std::to_string(eocd.directory_start) + ", found offset " +
                     std::to_string(declared) + " (+" + std::to_string(eocd.prefix) + " prefix)");
   }
   e.local_header_offset = *shifted;

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tensorio/options.hpp"
@@ -14,7 +16,12 @@
 namespace tensorio::zip {
 
 struct CentralEntry {
-  std::string name;                     // UTF-8 (decoded from code page 437 unless bit 11)
+  // UTF-8 (decoded from code page 437 unless bit 11). It views the stored bytes in the archive
+  // when they are the name as they stand (ASCII, or UTF-8 with bit 11: every NumPy name), and
+  // otherwise the decoded copy in `decoded_name`; copies of the entry share that copy. Opening
+  // a 1,000-member archive copies no names.
+  std::string_view name;
+  std::shared_ptr<const std::string> decoded_name;
   std::span<const std::byte> raw_name;  // as stored, for the local header cross-check
   uint64_t header_offset = 0;           // absolute offset of this central header
   uint16_t version_needed = 0;

@@ -31,12 +31,12 @@ uint64_t read_data_descriptor(std::span<const std::byte> file, uint64_t offset,
   }
   if (!span_fits(offset, 12, file.size())) {
     throw Error(ErrorCode::truncated, path, offset,
-                "member '" + entry.name +
+                "member '" + std::string(entry.name) +
                     "': expected a data descriptor after its data (bit 3 is set), found the end "
                     "of the file");
   }
   throw Error(ErrorCode::bad_header, path, offset,
-              "member '" + entry.name + "': expected a data descriptor with CRC " +
+              "member '" + std::string(entry.name) + "': expected a data descriptor with CRC " +
                   std::to_string(entry.crc32) + ", compressed size " +
                   std::to_string(entry.compressed_size) + " and size " +
                   std::to_string(entry.uncompressed_size) +

@@ -52,7 +52,7 @@ std::optional<ExtraField> find_extra_field(std::span<const std::byte> extra, uin
 
 Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs needs,
                              const std::string& path, uint64_t header_offset,
-                             const std::string& member) {
+                             std::string_view member) {
   const ExtraField* z = nullptr;
   for (const ExtraField& f : fields) {
     if (f.id == kZip64ExtraId) z = &f;
@@ -61,12 +61,12 @@ Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs n
 }
 
 Zip64Values read_zip64_extra(const ExtraField* z, Zip64Needs needs, const std::string& path,
-                             uint64_t header_offset, const std::string& member) {
+                             uint64_t header_offset, std::string_view member) {
   Zip64Values v;
   if (!needs.uncompressed_size && !needs.compressed_size && !needs.header_offset) return v;
   if (z == nullptr) {
     throw Error(ErrorCode::bad_header, path, header_offset,
-                "member '" + member +
+                "member '" + std::string(member) +
                     "': expected a zip64 extra field for its 0xFFFFFFFF size or offset, "
                     "found none");
   }
@@ -75,7 +75,7 @@ Zip64Values read_zip64_extra(const ExtraField* z, Zip64Needs needs, const std::s
     if (!needed) return;
     if (!cur.can_read(8)) {
       throw Error(ErrorCode::bad_header, path, cur.file_offset(),
-                  "member '" + member + "': zip64 extra field: expected the " + what +
+                  "member '" + std::string(member) + "': zip64 extra field: expected the " + what +
                       " (8 bytes), found " + std::to_string(cur.remaining()) + " bytes left");
     }
     value = cur.read_le<uint64_t>(what);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tensorio::zip {
@@ -47,10 +48,10 @@ struct Zip64Values {
 // `member` when a value is needed and there is no zip64 field or it is too short.
 Zip64Values read_zip64_extra(const std::vector<ExtraField>& fields, Zip64Needs needs,
                              const std::string& path, uint64_t header_offset,
-                             const std::string& member);
+                             std::string_view member);
 // The same with the zip64 field already found (null: none).
 Zip64Values read_zip64_extra(const ExtraField* zip64, Zip64Needs needs, const std::string& path,
-                             uint64_t header_offset, const std::string& member);
+                             uint64_t header_offset, std::string_view member);
 
 // Appends a zip64 field holding the given values (each only when `needs` says so).
 void append_zip64_extra(std::string& out, Zip64Needs needs, const Zip64Values& values);

@@ -16,8 +16,8 @@ namespace {
 [[noreturn]] void mismatch(const std::string& path, uint64_t offset, const CentralEntry& e,
                            const std::string& what, uint64_t central, uint64_t local) {
   throw Error(ErrorCode::bad_header, path, offset,
-              "member '" + e.name + "': expected the local header's " + what + " to be " +
-                  std::to_string(central) + " as in the central directory, found " +
+              "member '" + std::string(e.name) + "': expected the local header's " + what +
+                  " to be " + std::to_string(central) + " as in the central directory, found " +
                   std::to_string(local));
 }
 
@@ -32,13 +32,14 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   ByteCursor cur(header_bytes.first(std::min<uint64_t>(available, header_bytes.size())), path, at);
   if (!cur.can_read(kLocalHeaderSize)) {
     throw Error(ErrorCode::out_of_bounds, path, at,
-                "member '" + e.name + "': expected a 30-byte local header at offset " +
+                "member '" + std::string(e.name) + "': expected a 30-byte local header at offset " +
                     std::to_string(at) + ", found it runs into the central directory");
   }
   if (cur.read_le<uint32_t>("local header signature") != kLocalHeaderSig) {
     throw Error(ErrorCode::bad_header, path, at,
-                "member '" + e.name + "': expected a local header (PK\\3\\4) at offset " +
-                    std::to_string(at) + ", found other bytes");
+                "member '" + std::string(e.name) +
+                    "': expected a local header (PK\\3\\4) at offset " + std::to_string(at) +
+                    ", found other bytes");
   }
   cur.skip(2, "local header version");
   uint16_t flags = cur.read_le<uint16_t>("local header flags");
@@ -56,7 +57,7 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   if (name.size() != e.raw_name.size() ||
       (!name.empty() && std::memcmp(name.data(), e.raw_name.data(), name.size()) != 0)) {
     throw Error(ErrorCode::bad_header, path, at + kLocalHeaderSize,
-                "member '" + e.name +
+                "member '" + std::string(e.name) +
                     "': expected the same name in the local header as in the central "
                     "directory, found a different one");
   }
@@ -84,13 +85,15 @@ LocalLayout read_local_header(std::span<const std::byte> file, const CentralEntr
   out.data_offset = cur.file_offset();
   if (!span_fits(out.data_offset, e.compressed_size, file.size())) {
     throw Error(ErrorCode::out_of_bounds, path, out.data_offset,
-                "member '" + e.name + "': expected " + std::to_string(e.compressed_size) +
-                    " bytes of data from offset " + std::to_string(out.data_offset) +
-                    ", found the file ends at " + std::to_string(file.size()));
+                "member '" + std::string(e.name) + "': expected " +
+                    std::to_string(e.compressed_size) + " bytes of data from offset " +
+                    std::to_string(out.data_offset) + ", found the file ends at " +
+                    std::to_string(file.size()));
   }
   if (!span_fits(out.data_offset, e.compressed_size, limit)) {
     throw Error(ErrorCode::overlap, path, out.data_offset,
-                "member '" + e.name + "': expected its " + std::to_string(e.compressed_size) +
+                "member '" + std::string(e.name) + "': expected its " +
+                    std::to_string(e.compressed_size) +
                     " bytes of data to end before the central directory at " +
                     std::to_string(limit) + ", found they overlap it");
   }

@@ -75,11 +75,13 @@ bool valid_utf8(std::span<const std::byte> s) {
 
 }  // namespace
 
-std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
-                               const std::string& path, uint64_t offset) {
-  // ASCII without NUL reads the same in CP437 and UTF-8, flag or not: the common case is a
-  // plain copy after one word-at-a-time scan.
-  if (detail::plain_ascii(raw)) return {reinterpret_cast<const char*>(raw.data()), raw.size()};
+std::optional<std::string_view> member_name_as_stored(std::span<const std::byte> raw,
+                                                      bool utf8_flag, const std::string& path,
+                                                      uint64_t offset) {
+  std::string_view stored(reinterpret_cast<const char*>(raw.data()), raw.size());
+  // ASCII without NUL reads the same in CP437 and UTF-8, flag or not: the common case is the
+  // stored bytes after one word-at-a-time scan.
+  if (detail::plain_ascii(raw)) return stored;
   for (std::byte b : raw) {
     if (b == std::byte{0}) {
       throw Error(ErrorCode::bad_header, path, offset,
@@ -92,7 +94,15 @@ std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
                   "member name: expected UTF-8 (general-purpose bit 11 is set), found invalid "
                   "bytes");
     }
-    return {reinterpret_cast<const char*>(raw.data()), raw.size()};
+    return stored;
+  }
+  return std::nullopt;
+}
+
+std::string decode_member_name(std::span<const std::byte> raw, bool utf8_flag,
+                               const std::string& path, uint64_t offset) {
+  if (auto stored = member_name_as_stored(raw, utf8_flag, path, offset)) {
+    return std::string(*stored);
   }
   std::string out;
   out.reserve(raw.size());

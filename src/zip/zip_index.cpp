@@ -23,19 +23,21 @@ constexpr uint64_t kMaxDeflateRatio = 1032;
 void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const Limits& limits) {
   if (e.flags & (kFlagEncrypted | kFlagStrongEncryption | kFlagEncryptedDirectory)) {
     throw Error(ErrorCode::encrypted, path, e.header_offset,
-                "member '" + e.name + "': expected an unencrypted member, found flags " +
-                    std::to_string(e.flags) + " (encryption is not supported)");
+                "member '" + std::string(e.name) +
+                    "': expected an unencrypted member, found flags " + std::to_string(e.flags) +
+                    " (encryption is not supported)");
   }
   if (e.flags & kFlagPatchedData) {
     throw Error(ErrorCode::unsupported_compression, path, e.header_offset,
-                "member '" + e.name +
+                "member '" + std::string(e.name) +
                     "': expected stored or deflated data, found patched data "
                     "(general-purpose bit 5)");
   }
   if (e.method == kMethodStored) {
     if (e.compressed_size != e.uncompressed_size) {
       throw Error(ErrorCode::bad_header, path, e.header_offset,
-                  "member '" + e.name + "': expected a stored member's compressed size " +
+                  "member '" + std::string(e.name) +
+                      "': expected a stored member's compressed size " +
                       std::to_string(e.compressed_size) + " to equal its size, found " +
                       std::to_string(e.uncompressed_size));
     }
@@ -43,12 +45,13 @@ void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const
   }
   if (e.method != kMethodDeflated) {
     throw Error(ErrorCode::unsupported_compression, path, e.header_offset,
-                "member '" + e.name + "': expected method stored (0) or deflated (8), found " +
+                "member '" + std::string(e.name) +
+                    "': expected method stored (0) or deflated (8), found " +
                     method_name(e.method));
   }
   if (e.uncompressed_size > limits.max_member_bytes) {
     throw Error(ErrorCode::limit_exceeded, path, e.header_offset,
-                "member '" + e.name + "': expected at most " +
+                "member '" + std::string(e.name) + "': expected at most " +
                     std::to_string(limits.max_member_bytes) +
                     " inflated bytes (Limits::max_member_bytes), found " +
                     std::to_string(e.uncompressed_size) + " declared");
@@ -56,8 +59,9 @@ void check_flags_and_sizes(const CentralEntry& e, const std::string& path, const
   auto reachable = checked_mul(std::max<uint64_t>(e.compressed_size, 1), kMaxDeflateRatio);
   if (reachable && e.uncompressed_size > *reachable) {
     throw Error(ErrorCode::bad_compressed_data, path, e.header_offset,
-                "member '" + e.name + "': expected at most " + std::to_string(*reachable) +
-                    " bytes from " + std::to_string(e.compressed_size) +
+                "member '" + std::string(e.name) + "': expected at most " +
+                    std::to_string(*reachable) + " bytes from " +
+                    std::to_string(e.compressed_size) +
                     " compressed bytes (DEFLATE expands at most 1032:1), found " +
                     std::to_string(e.uncompressed_size) + " declared (a zip bomb)");
   }
@@ -80,7 +84,7 @@ void add_inflated(uint64_t& total, const CentralEntry& e) noexcept {
     add_inflated(total, m.entry);
     if (total > limits.max_total_inflated_bytes) {
       throw Error(ErrorCode::limit_exceeded, path, m.entry.header_offset,
-                  "member '" + m.entry.name +
+                  "member '" + std::string(m.entry.name) +
                       "': expected all members together to inflate to at most " +
                       std::to_string(limits.max_total_inflated_bytes) +
                       " bytes (Limits::max_total_inflated_bytes), found more");
@@ -109,12 +113,12 @@ void check_no_overlaps(const std::vector<ZipMember>& members, const std::string&
     const ZipMember& cur = *order[i];
     if (cur.entry.local_header_offset < prev.layout.record_end) {
       throw Error(ErrorCode::overlap, path, cur.entry.local_header_offset,
-                  "member '" + cur.entry.name +
+                  "member '" + std::string(cur.entry.name) +
                       "': expected its local header after the end of "
                       "member '" +
-                      prev.entry.name + "' at " + std::to_string(prev.layout.record_end) +
-                      ", found it at " + std::to_string(cur.entry.local_header_offset) +
-                      " (overlapping members)");
+                      std::string(prev.entry.name) + "' at " +
+                      std::to_string(prev.layout.record_end) + ", found it at " +
+                      std::to_string(cur.entry.local_header_offset) + " (overlapping members)");
     }
   }
 }
@@ -130,7 +134,7 @@ void check_unique_names(const std::vector<ZipMember>& members, const std::string
     const CentralEntry& e = members[i].entry;
     if (!seen.insert_hashed(e.name, members[i].name_hash, i)) {
       throw Error(ErrorCode::duplicate_name, path, e.header_offset,
-                  "expected unique member names, found '" + e.name + "' twice");
+                  "expected unique member names, found '" + std::string(e.name) + "' twice");
     }
   }
 }
