@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "npz_test_util.hpp"
+#include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
 #include "tensorio/read.hpp"
 #include "zip/zip_format.hpp"
@@ -224,4 +225,63 @@ TEST(SaveNpz, GoesThroughSaveDispatchAndRefusesUnnamedDtypes) {
   q.data = q.data.first(18);
   EXPECT_EQ(error_of([&] { save_npz(p, std::span(&q, 1)); }), ErrorCode::unrepresentable);
   EXPECT_EQ(load(p).at("x").nbytes(), 32u);  // the failed save left the file intact
+}
+
+// Member names are kept as views of the stored bytes when those are the name (ASCII, or UTF-8
+// with bit 11) and decoded once otherwise. A code page 437 name (no bit 11) and a UTF-8 one must
+// both come out as UTF-8 — in the tensor names, in the metadata's member list, in verify() —
+// and stay valid after the archive handle that opened them is gone (a copy is kept).
+TEST(OpenNpz, Cp437AndUtf8MemberNamesSurviveTheOpen) {
+  struct Member {
+    std::string stored_name;
+    bool clear_utf8_flag;
+    float value;
+  };
+  const Member members[] = {{"a\x82\xE1.npy", true, 1.5f},           // aéß in code page 437
+                            {"\xC3\xA9t\xC3\xA9.npy", false, 2.5f},  // été, bit 11 set
+                            {"plain.npy", false, 3.5f}};
+  std::vector<std::byte> archive;
+  std::string directory;
+  for (const Member& m : members) {
+    std::string npy = serialize_npy_header(DType::float32, std::vector<uint64_t>{1});
+    npy.append(reinterpret_cast<const char*>(&m.value), sizeof m.value);
+    zip::WrittenEntry e{m.stored_name,
+                        zip::kMethodStored,
+                        static_cast<uint32_t>(libdeflate_crc32(0, npy.data(), npy.size())),
+                        npy.size(),
+                        npy.size(),
+                        archive.size()};
+    std::string local = zip::local_header(e) + npy;
+    std::string central = zip::central_header(e);
+    if (m.clear_utf8_flag) {  // flags: offset 6 of a local header, 8 of a central one
+      local[7] = static_cast<char>(local[7] & ~0x08);
+      central[9] = static_cast<char>(central[9] & ~0x08);
+    }
+    for (char c : local) archive.push_back(static_cast<std::byte>(c));
+    directory += central;
+  }
+  std::string tail = directory + zip::end_records(3, archive.size(), directory.size());
+  for (char c : tail) archive.push_back(static_cast<std::byte>(c));
+  auto p = temp_path("names.npz");
+  write_all(p, archive);
+
+  TensorView kept;
+  std::string metadata;
+  {
+    Archive a = open_npz(p);
+    ASSERT_EQ(a.tensors().size(), 3u);
+    EXPECT_EQ(a.tensors()[0].name(), "a\xC3\xA9\xC3\x9F");
+    EXPECT_EQ(a.tensors()[1].name(), "\xC3\xA9t\xC3\xA9");
+    EXPECT_EQ(a.tensors()[2].name(), "plain");
+    EXPECT_TRUE(verify(a).empty());
+    metadata = a.metadata_json();
+    kept = a.at("a\xC3\xA9\xC3\x9F");
+  }
+  EXPECT_NE(metadata.find("\"name\":\"a\xC3\xA9\xC3\x9F.npy\""), std::string::npos) << metadata;
+  EXPECT_NE(metadata.find("\"name\":\"\xC3\xA9t\xC3\xA9.npy\""), std::string::npos) << metadata;
+  float v = 0;
+  std::memcpy(&v, kept.data().data(), sizeof v);
+  EXPECT_EQ(v, 1.5f);
+  EXPECT_EQ(kept.name(), "a\xC3\xA9\xC3\x9F");
+  std::filesystem::remove(p);
 }
