@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.hpp"
+#include "core/dims.hpp"
 #include "core/mapped_file.hpp"
 #include "tensorio/dtype.hpp"
 
@@ -37,7 +38,7 @@ class LazyPayload {
 struct TensorRecord {
   std::string name;
   DType dtype = DType::uint8;
-  std::vector<uint64_t> shape;  // C order
+  Dims shape;  // C order
   uint64_t num_elements = 0;
   uint64_t nbytes = 0;       // bytes presented by data()
   uint64_t file_offset = 0;  // absolute offset of `stored` in the file

@@ -10,6 +10,7 @@
 #include "core/byte_cursor.hpp"
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
+#include "npy/npy_header.hpp"
 #include "tensorio/npy.hpp"
 
 namespace tensorio {
@@ -392,6 +393,13 @@ void parse_dict(std::string_view text, const std::string& name, uint64_t base, c
 
 NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& name,
                            const Limits& limits, uint64_t base_offset) {
+  NpyHeader h;
+  detail::parse_npy_header_into(bytes, name, limits, base_offset, h);
+  return h;
+}
+
+void detail::parse_npy_header_into(std::span<const std::byte> bytes, const std::string& name,
+                                   const Limits& limits, uint64_t base_offset, NpyHeader& h) {
   ByteCursor cur(bytes, name, base_offset);
   auto magic = cur.read_bytes(kMagic.size(), "npy magic");
   if (!std::equal(kMagic.begin(), kMagic.end(), magic.begin(), [](unsigned char a, std::byte b) {
@@ -400,7 +408,6 @@ NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& 
     throw Error(ErrorCode::bad_magic, name, base_offset,
                 "expected the npy magic \\x93NUMPY, found other bytes");
   }
-  NpyHeader h;
   h.major_version = cur.read_le<uint8_t>("npy major version");
   h.minor_version = cur.read_le<uint8_t>("npy minor version");
   if (h.major_version < 1 || h.major_version > 3 || h.minor_version != 0) {
@@ -431,7 +438,6 @@ NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& 
   }
   h.num_elements = *elements;
   h.payload_bytes = *bytes_needed;
-  return h;
 }
 
 std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {

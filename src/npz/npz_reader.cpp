@@ -10,6 +10,7 @@
 #include "core/endian.hpp"
 #include "core/mapped_file.hpp"
 #include "core/record_block.hpp"
+#include "npy/npy_header.hpp"
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/member_payload.hpp"
@@ -129,7 +130,7 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
   // the inflated member (the file name says so). The member is named only when there is an
   // error: building that string for each of thousands of valid members is measurable.
   try {
-    h = parse_npy_header(head, path, limits, deflated ? 0 : m.layout.data_offset);
+    detail::parse_npy_header_into(head, path, limits, deflated ? 0 : m.layout.data_offset, h);
   } catch (const Error& err) {
     throw Error(err.code(),
                 path + ": member '" + std::string(e.name) + (deflated ? "' (inflated)" : "'"),
@@ -163,7 +164,9 @@ class Decoder final : public zip::MemberVisitor {
   }
   void member(size_t i, const zip::ZipMember& m) override {
     DecodedMember& d = decoded[i];
-    NpyHeader h;
+    // One header per thread, reused: its shape keeps its capacity from member to member (the
+    // record copies the dimensions into its own inline storage).
+    thread_local NpyHeader h;
     try {
       d.kind = decode_member(m, *file_, file_->path(), options_.limits, h);
     } catch (...) {
@@ -192,12 +195,11 @@ class Decoder final : public zip::MemberVisitor {
   std::shared_ptr<detail::RecordBlock> block;
 
  private:
-  // A zero-copy view of a stored member's array (the header's shape moves into it), all but
-  // its `file`.
+  // A zero-copy view of a stored member's array, all but its `file`.
   void fill_stored_record(detail::TensorRecord& rec, const zip::ZipMember& m, NpyHeader& h) {
     rec.name = tensor_name(m.entry.name);
     rec.dtype = h.dtype;
-    rec.shape = std::move(h.shape);
+    rec.shape = h.shape;
     rec.num_elements = h.num_elements;
     rec.nbytes = h.payload_bytes;
     rec.big_endian = h.big_endian;
