@@ -1,5 +1,7 @@
 #include "core/parallel.hpp"
 
+#include "core/helper_pool.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -30,15 +32,19 @@ void parallel_for(size_t count, unsigned threads,
       }
     }
   };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  try {
-    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(loop, w);
-  } catch (...) {
-    // Could not start a thread (resource limits): the ones running plus the caller finish.
+  if (workers == 1 || !HelperPool::instance().run(workers - 1, loop)) {
+    // The pool is busy (another open, or parallel_for called from inside an item) or too
+    // small: threads of this call's own.
+    std::vector<std::thread> pool;
+    pool.reserve(workers - 1);
+    try {
+      for (unsigned w = 1; w < workers; ++w) pool.emplace_back(loop, w);
+    } catch (...) {
+      // Could not start a thread (resource limits): the ones running plus the caller finish.
+    }
+    loop(0);
+    for (std::thread& t : pool) t.join();
   }
-  loop(0);
-  for (std::thread& t : pool) t.join();
   if (first_error) std::rethrow_exception(first_error);
 }
 

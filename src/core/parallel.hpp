@@ -1,8 +1,9 @@
 // parallel_for — runs independent work items on a few threads, for the read paths.
 //
-// The caller's thread is one of the workers, so a single-threaded run spawns nothing. Items are
-// handed out in index order from one atomic counter (a block queue: a slow item never holds up
-// the rest). The first exception thrown by any item stops the hand-out and is rethrown on the
+// The caller's thread is one of the workers, so a single-threaded run uses no other thread;
+// the others come from the process's HelperPool when it is free and large enough, and are
+// started for the call otherwise. Items are handed out in index order from one atomic counter
+// (a block queue: a slow item never holds up the rest). The first exception thrown by any item stops the hand-out and is rethrown on the
 // caller's thread once every worker has stopped; later exceptions are dropped.
 #pragma once
 

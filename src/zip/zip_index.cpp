@@ -220,6 +220,7 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
   // central header, flags, sizes or local header is wrong.
   detail::parallel_for_in_order(count, threads, 16, [&](size_t i, unsigned worker) {
     CentralEntry e = read_central_entry(file, index.end, starts[i].offset, path);
+    size_t name_hash = detail::NameIndex::hash(e.name);
     check_flags_and_sizes(e, path, limits);
     add_inflated(inflated[worker].total, e);
     RecordReader& reader = readers[worker];
@@ -246,7 +247,6 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
       slots[i] = {worker, arena.size(), head.size()};
       arena.insert(arena.end(), head.begin(), head.end());
     }
-    size_t name_hash = detail::NameIndex::hash(e.name);
     index.members[i] = {std::move(e), layout, head, name_hash};
     if (visit) {
       visit->member(i, index.members[i]);

@@ -3,11 +3,14 @@
 // per record, every thread sees the same bytes, and views outlive the archive they came from.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <barrier>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "core/helper_pool.hpp"
+#include "core/parallel.hpp"
 #include "core/tensor_record.hpp"
 #include "support/sample_files.hpp"
 #include "tensorio/dequantize.hpp"
@@ -191,6 +194,45 @@ TEST(MapAhead, SixteenThreadsRaceTheBackgroundThread) {
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, SharedFile, ::testing::ValuesIn(samples()),
                          [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace tensorio
+
+namespace tensorio {
+namespace {
+
+// The helper pool: each worker index of a job runs exactly once; a job's items that call
+// parallel_for themselves find the pool busy and get threads of their own; sixteen threads
+// using parallel_for at once all get every item done exactly once.
+TEST(HelperPool, EveryWorkerOnceNestedAndConcurrentCallers) {
+  detail::HelperPool& pool = detail::HelperPool::instance();
+  for (unsigned helpers = 1; helpers <= detail::HelperPool::kHelpers; ++helpers) {
+    std::vector<std::atomic<int>> runs(helpers + 1);
+    std::atomic<int> nested_refused{0};
+    bool ran = pool.run(helpers, [&](unsigned worker) {
+      runs[worker].fetch_add(1);
+      if (!pool.run(1, [](unsigned) {})) nested_refused.fetch_add(1);
+    });
+    if (!ran) GTEST_SKIP() << "the system refused the pool its threads";
+    for (unsigned w = 0; w <= helpers; ++w) EXPECT_EQ(runs[w].load(), 1) << "worker " << w;
+    EXPECT_EQ(nested_refused.load(), static_cast<int>(helpers + 1));
+  }
+  EXPECT_FALSE(pool.run(detail::HelperPool::kHelpers + 1, [](unsigned) {}));
+
+  std::vector<std::atomic<int>> done(kThreads * 1000);
+  race([&](int t) {
+    detail::parallel_for(1000, 3, [&](size_t item, unsigned) {
+      // Every 100th item nests a parallel_for of its own.
+      if (item % 100 == 0) {
+        std::atomic<int> inner{0};
+        detail::parallel_for(10, 2, [&](size_t, unsigned) { inner.fetch_add(1); });
+        EXPECT_EQ(inner.load(), 10);
+      }
+      done[static_cast<size_t>(t) * 1000 + item].fetch_add(1);
+    });
+  });
+  for (size_t i = 0; i < done.size(); ++i) ASSERT_EQ(done[i].load(), 1) << i;
+}
 
 }  // namespace
 }  // namespace tensorio

@@ -1,6 +1,7 @@
 // Core pieces: dtype table, checked arithmetic, byte cursor, error messages, mapped file, JSON.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
 #include "core/dims.hpp"
+#include "core/helper_pool.hpp"
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
 #include "core/name_index.hpp"
@@ -378,6 +380,29 @@ TEST(FormatFromPath, ByExtension) {
 
 }  // namespace
 }  // namespace tensorio
+
+// The helper pool's threads do not exist in a fork()ed child: there the pool refuses every
+// job and parallel_for starts threads of its own, and still does every item once.
+TEST(HelperPool, ForkedChildFallsBackToItsOwnThreads) {
+  tensorio::detail::HelperPool& pool =
+      tensorio::detail::HelperPool::instance();  // started in the parent
+  std::atomic<int> parent_items{0};
+  tensorio::detail::parallel_for(100, 3, [&](size_t, unsigned) { parent_items.fetch_add(1); });
+  ASSERT_EQ(parent_items.load(), 100);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    bool refused = !pool.run(1, [](unsigned) {});
+    std::atomic<int> items{0};
+    tensorio::detail::parallel_for(100, 3, [&](size_t, unsigned) { items.fetch_add(1); });
+    ::_exit(refused && items.load() == 100 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(pool.run(1, [](unsigned) {})) << "the parent's pool still works";
+}
 
 // Header decoding on several threads must raise the error a sequential loop would: the one of
 // the lowest failing item, however the items were scheduled.

@@ -1,0 +1,38 @@
+// HelperPool — a few threads kept for parallel_for, so that opening a file does not start one.
+//
+// Starting a thread cost the opener 15-35 us on the 2-core machine before its own share of the
+// work began, and the new thread's first allocations went through an empty allocator cache
+// (each one taking its arena's lock) into memory last written by another core. A pool thread
+// sleeps on a condition variable between jobs and keeps its allocator cache and stack warm.
+//
+// One job at a time: a caller that finds the pool busy (another thread is opening a file, or a
+// job's item itself calls parallel_for) or wanting more helpers than it has gets nothing and
+// starts threads of its own, as before. After fork() the child gets a fresh pool (the parent's
+// threads do not exist there). The pool is never destroyed: its threads sleep through exit.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+namespace tensorio::detail {
+
+class HelperPool {
+ public:
+  // The process's pool, started on first use with `kHelpers` threads (fewer if the system
+  // refuses threads: then it may have none).
+  static HelperPool& instance();
+  static constexpr unsigned kHelpers = 3;
+
+  // Runs body(1) .. body(helpers) on pool threads and body(0) on the caller, and returns when
+  // all have returned. False, having run nothing, when the pool is busy or has fewer than
+  // `helpers` threads. `body` must not throw.
+  bool run(unsigned helpers, const std::function<void(unsigned worker)>& body);
+
+  struct State;
+
+ private:
+  HelperPool();
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace tensorio::detail
