@@ -67,11 +67,13 @@ struct OpenOptions {
   // lists the file's tensors.
   bool gguf_mlx_quantized = false;
   // npz: threads that read and decode the members' local and npy headers at open. 0 picks
-  // automatically: one unless the archive has 512 stored or 16 deflated members or more (a
-  // stored member's headers cost under a microsecond, so starting a thread for fewer costs more
-  // than it saves; a deflated one's a few), else up to min(4, hardware concurrency). Two
-  // threads open 1,000 stored members about 15 % sooner for about 35 % more CPU; set 1 to
-  // spend the least CPU. The result, errors included, is the same for any count.
+  // automatically: one unless the archive has 256 stored or 8 deflated members or more (a
+  // stored member's headers cost under a microsecond, so waking a helper thread for fewer
+  // costs more than it saves; a deflated one's a few), else up to min(4, hardware
+  // concurrency). The helpers are a process-wide pool of three threads that sleep between
+  // opens (an open that finds them busy starts its own). Two threads open 256-1,000 stored
+  // members 10-15 % sooner for about a third more CPU; set 1 to spend the least CPU. The
+  // result, errors included, is the same for any count.
   unsigned open_threads = 0;
   // Zero-copy views (AccessMode::mmap): the first data() of a view also queues the view after
   // it in the file to be mapped (MADV_POPULATE_READ) on a background thread, so a loop reading

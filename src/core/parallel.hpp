@@ -3,8 +3,9 @@
 // The caller's thread is one of the workers, so a single-threaded run uses no other thread;
 // the others come from the process's HelperPool when it is free and large enough, and are
 // started for the call otherwise. Items are handed out in index order from one atomic counter
-// (a block queue: a slow item never holds up the rest). The first exception thrown by any item stops the hand-out and is rethrown on the
-// caller's thread once every worker has stopped; later exceptions are dropped.
+// (a block queue: a slow item never holds up the rest). The first exception thrown by any item
+// stops the hand-out and is rethrown on the caller's thread once every worker has stopped; later
+// exceptions are dropped.
 #pragma once
 
 #include <cstddef>
@@ -32,12 +33,11 @@ void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
 // Threads for decoding header records at open (OpenOptions::open_threads) worth `work` units
 // (a unit is the cost of a stored npz member: one small pread and an npy header, well under a
 // microsecond): `requested` when not 0; else 1 below kHeaderWorkPerThread units, and
-// min(4, hardware concurrency) from there. Measured on 2 cores (session 5, medians of 600
-// opens): 1,000 stored members open in 0.65-0.69 ms on two threads against 0.73-0.79 ms on one,
-// for 35 % more CPU (starting the thread, cross-core cache traffic when the records are
-// gathered); 1,000 deflated ones in 3.4 instead of 4.9 ms. Below a few hundred stored members
-// the thread's start (25 us) costs more than it saves.
-inline constexpr size_t kHeaderWorkPerThread = 512;
+// min(4, hardware concurrency) from there. Measured on 2 cores with the helper pool (session 6,
+// medians of 400 opens of NumPy-written archives): 128 members open in 87 us on one thread and
+// on two; 256 in 168-172 us on one, 147 on two; 512 in 328 on one, 277 on two. Below that a
+// helper's wake-up and the cross-core traffic of gathering its records cost what it saves.
+inline constexpr size_t kHeaderWorkPerThread = 256;
 unsigned header_threads(unsigned requested, size_t work) noexcept;
 
 // max(4, hardware concurrency) when `requested` is 0: I/O wants several requests in flight.
