@@ -7,8 +7,10 @@
 //
 // One job at a time: a caller that finds the pool busy (another thread is opening a file, or a
 // job's item itself calls parallel_for) or wanting more helpers than it has gets nothing and
-// starts threads of its own, as before. After fork() the child gets a fresh pool (the parent's
-// threads do not exist there). The pool is never destroyed: its threads sleep through exit.
+// starts threads of its own, as before. After fork() the child never uses the pool (the
+// parent's threads do not exist there) and starts threads of its own. The pool is never
+// destroyed: its threads sleep through exit (so a build of tensorio as a shared library must
+// not be unloaded with dlclose() once it has opened a large archive).
 #pragma once
 
 #include <functional>

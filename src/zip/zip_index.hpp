@@ -67,6 +67,9 @@ struct ZipIndex {
 // then the first member in directory order whose central header, flags, sizes or local
 // header is wrong, then the total size, duplicate names and overlaps.
 //
+// Member names (CentralEntry::name) view `file`'s bytes, or a decoded copy the entry shares:
+// the index, and any copy of an entry, must not outlive the bytes of `file`.
+//
 // `visit`, when given, sees each member on the worker that read it, right after its local
 // header was validated: a reader decodes what it needs from the data head there, in parallel
 // and while the bytes are in cache, instead of in a second pass.
