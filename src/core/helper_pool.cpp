@@ -44,14 +44,6 @@ void helper_main(std::shared_ptr<HelperPool::State> state, unsigned index) {
 
 HelperPool::HelperPool() : state_(std::make_shared<State>()) {
   ::pthread_atfork(nullptr, nullptr, [] { g_forked_child.store(true); });
-  for (unsigned i = 0; i < kHelpers; ++i) {
-    try {
-      std::thread(helper_main, state_, i).detach();
-    } catch (...) {
-      break;  // the system refuses more threads: the pool keeps the ones it has
-    }
-    state_->threads.fetch_add(1);
-  }
 }
 
 HelperPool& HelperPool::instance() {
@@ -63,9 +55,20 @@ HelperPool& HelperPool::instance() {
 bool HelperPool::run(unsigned helpers, const std::function<void(unsigned worker)>& body) {
   if (helpers == 0 || g_forked_child.load(std::memory_order_relaxed)) return false;
   State& s = *state_;
-  if (helpers > s.threads.load(std::memory_order_relaxed)) return false;
+  if (helpers > kHelpers) return false;
   bool expected = false;
   if (!s.busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return false;
+  // Helpers are started when a job first wants them (only the caller holding `busy` does), so
+  // a process that opens one archive starts one thread, as it did before there was a pool.
+  for (unsigned i = s.threads.load(std::memory_order_relaxed); i < helpers; ++i) {
+    try {
+      std::thread(helper_main, state_, i).detach();
+    } catch (...) {
+      s.busy.store(false, std::memory_order_release);
+      return false;  // the system refuses a thread: the caller starts (or does) without
+    }
+    s.threads.store(i + 1, std::memory_order_relaxed);
+  }
   s.body = &body;
   s.running.store(helpers, std::memory_order_relaxed);
   for (unsigned i = 0; i < helpers; ++i) s.helpers[i].go.release();

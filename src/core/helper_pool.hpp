@@ -20,14 +20,14 @@ namespace tensorio::detail {
 
 class HelperPool {
  public:
-  // The process's pool, started on first use with `kHelpers` threads (fewer if the system
-  // refuses threads: then it may have none).
+  // The process's pool. Its threads, at most kHelpers, are started by the first job that
+  // wants each.
   static HelperPool& instance();
   static constexpr unsigned kHelpers = 3;
 
   // Runs body(1) .. body(helpers) on pool threads and body(0) on the caller, and returns when
-  // all have returned. False, having run nothing, when the pool is busy or has fewer than
-  // `helpers` threads. `body` must not throw.
+  // all have returned. False, having run nothing, when the pool is busy, `helpers` is over
+  // kHelpers, or the system refuses a thread it needs. `body` must not throw.
   bool run(unsigned helpers, const std::function<void(unsigned worker)>& body);
 
   struct State;
