@@ -7,6 +7,7 @@
 // Reports opens/s (items_per_second) and the mean time per open (up to load()'s return; the
 // close that follows is timed apart: the close_us counter), and the median open of the
 // repetition (median_us), which a pause of the VM in a few of its opens does not move.
+// BM_OpenPair opens the two sizes alternately and reports their medians and ratio.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -98,6 +99,56 @@ void BM_Open(benchmark::State& state, const std::string& ext) {
   state.counters["file_GiB"] = static_cast<double>(warm.file_size()) / (1 << 30);
 }
 
+// The two payload sizes opened alternately, one of each per iteration (the order flipped every
+// time): on a VM whose host speeds up and slows down within minutes, two benchmarks run a
+// minute apart can differ by ±50 % for the same file, while opens a millisecond apart see the
+// same phase. Reports the median open of each size (small_us, large_us) and the median of the
+// per-iteration ratios large/small (large_over_small), the payload-independence figure.
+void BM_OpenPair(benchmark::State& state, const std::string& ext) {
+  auto small = checkpoint(ext, 100);
+  auto large = checkpoint(ext, 4096);
+  if (small.empty() || large.empty()) {
+    state.SkipWithError(("this build does not write " + ext).c_str());
+    return;
+  }
+  Archive warm_small = load(small), warm_large = load(large);  // headers paged in
+  using clock = std::chrono::steady_clock;
+  auto time_open = [](const std::filesystem::path& path) {
+    auto start = clock::now();
+    Archive a = load(path);
+    double us = std::chrono::duration<double, std::micro>(clock::now() - start).count();
+    benchmark::DoNotOptimize(a);
+    return us;
+  };
+  std::vector<double> small_us, large_us, ratios;
+  bool small_first = true;
+  for (auto _ : state) {
+    double s = 0, l = 0;
+    if (small_first) {
+      s = time_open(small);
+      l = time_open(large);
+    } else {
+      l = time_open(large);
+      s = time_open(small);
+    }
+    small_first = !small_first;
+    small_us.push_back(s);
+    large_us.push_back(l);
+    ratios.push_back(l / s);
+    state.SetIterationTime((s + l) * 1e-6);
+  }
+  auto median = [](std::vector<double>& v) {
+    if (v.empty()) return 0.0;
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+  };
+  state.counters["small_us"] = median(small_us);
+  state.counters["large_us"] = median(large_us);
+  state.counters["large_over_small"] = median(ratios);
+  state.counters["tensors"] = static_cast<double>(warm_large.size());
+}
+
 // npz: also on one thread (the local headers are read and decoded on header_threads() workers).
 BENCHMARK_CAPTURE(BM_Open, npz, std::string(".npz"))
     ->Args({100, 0})
@@ -115,6 +166,15 @@ BENCHMARK_CAPTURE(BM_Open, safetensors, std::string(".safetensors"))
 BENCHMARK_CAPTURE(BM_Open, gguf, std::string(".gguf"))
     ->Args({100, 0})
     ->Args({4096, 0})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_OpenPair, npz, std::string(".npz"))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_OpenPair, safetensors, std::string(".safetensors"))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_OpenPair, gguf, std::string(".gguf"))
     ->Unit(benchmark::kMicrosecond)
     ->UseManualTime();
 
