@@ -3,7 +3,7 @@
 // Starting a thread cost the opener 15-35 us on the 2-core machine before its own share of the
 // work began, and the new thread's first allocations went through an empty allocator cache
 // (each one taking its arena's lock) into memory last written by another core. A pool thread
-// sleeps on a condition variable between jobs and keeps its allocator cache and stack warm.
+// sleeps on a semaphore of its own between jobs and keeps its allocator cache and stack warm.
 //
 // One job at a time: a caller that finds the pool busy (another thread is opening a file, or a
 // job's item itself calls parallel_for) or wanting more helpers than it has gets nothing and
@@ -25,9 +25,14 @@ class HelperPool {
   static HelperPool& instance();
   static constexpr unsigned kHelpers = 3;
 
-  // Runs body(1) .. body(helpers) on pool threads and body(0) on the caller, and returns when
-  // all have returned. False, having run nothing, when the pool is busy, `helpers` is over
-  // kHelpers, or the system refuses a thread it needs. `body` must not throw.
+  // Runs body(0) on the caller and offers body(1) .. body(helpers) to that many pool threads;
+  // returns when body(0) has returned and so have the helpers that started theirs by then. A
+  // helper the scheduler had not run by then does not run its body at all: the caller's
+  // body(0) must only return once the work is done (parallel_for's workers take items until
+  // none is left, so whoever runs does it all). A helper woken late for an earlier job may run
+  // its body twice in turn; never two bodies with one index at once. False, having run
+  // nothing, when the pool is busy, `helpers` is over kHelpers, or the system refuses a thread
+  // it needs. `body` must not throw.
   bool run(unsigned helpers, const std::function<void(unsigned worker)>& body);
 
   struct State;
