@@ -43,8 +43,9 @@ constexpr uint64_t kFinalMultiplier = 0xD6E8FEB86659FD93u;  // an odd 64-bit con
 
 // Eight bytes per step (a 40-byte checkpoint name is five multiplies), the last word read
 // overlapping the one before instead of byte by byte; names shorter than a word are read in
-// two overlapping halves (or three single bytes). About half the instructions std::hash spent,
-// and an open hashes every name of an archive twice (its zip member name and its tensor name).
+// two overlapping halves (or three single bytes). About 60 instructions for a 30-40 byte name
+// against std::hash's 85 (callgrind), and an open hashes every name of an archive twice (its
+// zip member name and its tensor name).
 size_t NameIndex::hash(std::string_view name) noexcept {
   const char* p = name.data();
   const size_t n = name.size();
