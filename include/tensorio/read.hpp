@@ -3,12 +3,14 @@
 //
 // Three ways to reach the bytes, fastest first depending on where they are:
 //
-//   view.data()        zero-copy pointer into the mapping. On first access the span is hinted
-//                      (MADV_SEQUENTIAL + MADV_WILLNEED) and its page tables are populated in
-//                      chunks with MADV_POPULATE_READ where the kernel has it (Linux >= 5.14), so
-//                      the bytes are resident when data() returns and touching them costs no page
-//                      faults. A file truncated under the mapping makes data() throw
-//                      Error(file_changed) instead of raising SIGBUS on touch.
+//   view.data()        zero-copy pointer into the mapping. On first access a span of 1 MiB or
+//                      more is hinted (MADV_SEQUENTIAL + MADV_WILLNEED) and its page tables are
+//                      populated in chunks with MADV_POPULATE_READ where the kernel has it
+//                      (Linux >= 5.14), so the bytes are resident when data() returns and
+//                      touching them costs no page faults; a smaller span is left to the
+//                      kernel's fault-around, cheaper than the system calls at that size. A file
+//                      truncated under the mapping makes data() throw Error(file_changed)
+//                      instead of raising SIGBUS on touch.
 //   prefetch(archive)  does the same for every tensor on N threads (and runs every lazy
 //                      transform), reporting progress.
 //   read_into(view, dst)  copies (part of) a tensor into memory the caller owns — the path an

@@ -7,10 +7,12 @@
 //
 // Laziness: opening a file decodes and validates headers only. The payload is touched on the
 // first data() call: a payload usable in place (little-endian, C order, stored uncompressed) is
-// a pointer into the mapping (zero-copy; the span is hinted MADV_SEQUENTIAL + MADV_WILLNEED and
-// populated with MADV_POPULATE_READ, so it is resident when data() returns — see read.hpp; the
-// views after it in the file, up to 64 MiB, are then populated on a background thread so that
-// a loop over the views in file order finds them mapped: OpenOptions::map_next_view);
+// a pointer into the mapping (zero-copy; a span of 1 MiB or more is hinted MADV_SEQUENTIAL +
+// MADV_WILLNEED and populated with MADV_POPULATE_READ, so it is resident when data() returns —
+// see read.hpp; a smaller one is left to the kernel's fault-around, which costs less than the
+// system calls at that size; the views of 1 MiB or more after it in the file, up to 64 MiB, are
+// then populated on a background thread so that a loop over the views in file order finds
+// them mapped: OpenOptions::map_next_view);
 // a payload that needs a transform (byte swap of a big-endian npy, transpose of a Fortran-order
 // npy, inflation of a deflated npz member) is transformed once, into an owned buffer.
 //

@@ -1,6 +1,6 @@
 // The measuring instruments of `tensorio bench`: a stopwatch, the page-cache dropper for
 // --cold, and the machine's own limits measured on the same bytes (summing RAM, copying RAM,
-// plain read() of the file, plain write() of as many bytes).
+// plain read() of the file, plain write() of as many bytes) and the plain-mapping baseline.
 #pragma once
 
 #include <chrono>
@@ -47,6 +47,11 @@ double sum_bps(std::span<const std::byte> buffer, uint64_t bytes);
 double memcpy_bps(std::span<const std::byte> src, std::span<std::byte> dst);
 // Bytes/s of plain sequential read() of each file in full with a buffer of `buffer.size()`.
 double read_bps(const std::vector<std::string>& paths, std::span<std::byte> buffer);
+// Bytes/s of summing each file in full through a plain read-only mapping made for the purpose
+// and given no advice: what a program that maps the file and reads it gets from the kernel's
+// own fault-around and readahead — the baseline the views' hints are measured against.
+// Throws Error(io_error) when a file cannot be opened or mapped.
+double plain_map_sum_bps(const std::vector<std::string>& paths);
 // Bytes/s of plain write() of one new file per entry of `sizes` (that many bytes each) in
 // `dir`, from `buffer` (cycled) in calls of `chunk` bytes; the files are removed afterwards.
 // Throws Error(io_error) when it cannot.

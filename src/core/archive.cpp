@@ -24,9 +24,14 @@ void ArchiveState::add(TensorView view, size_t name_hash) {
     throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
                 "expected unique tensor names, found '" + view.name() + "' twice");
   }
-  // Mapping ahead follows file order: the previous view's record learns of this one.
-  if (!tensors.empty() && tensors.back().record() && view.record()) {
-    tensors.back().record()->next_in_file = view.shared_record();
+  // Mapping ahead follows file order, from one record worth mapping ahead to the next: when
+  // this is one, every record since the previous one (that one included) learns of it, so a
+  // walk ahead never steps through the small views between them.
+  if (view.record() && view.record()->worth_mapping_ahead()) {
+    for (size_t i = unlinked_from_; i < tensors.size(); ++i) {
+      if (tensors[i].record()) tensors[i].record()->next_in_file = view.shared_record();
+    }
+    unlinked_from_ = tensors.size();
   }
   // The key views the record's own string, which never moves (records are heap-allocated).
   tensors.push_back(std::move(view));

@@ -46,6 +46,11 @@ struct ArchiveState {
   }
   // add() with the name's NameIndex::hash already computed (by an opener's worker thread).
   void add(TensorView view, size_t name_hash);
+
+ private:
+  // Mapping ahead: tensors[unlinked_from..] have not yet learned which record after them is
+  // the next one worth mapping ahead (TensorRecord::next_in_file).
+  size_t unlinked_from_ = 0;
 };
 
 }  // namespace tensorio::detail

@@ -59,13 +59,22 @@ struct TensorRecord {
   // accesses run a transform once).
   mutable std::atomic<uint32_t> transform_runs{0};
 
-  // Mapping ahead (OpenOptions::map_next_view): the record after this one in its archive, set
-  // once while the archive is built; and where the background thread is with this record's
+  // Mapping ahead (OpenOptions::map_next_view): the first record after this one in its
+  // archive that is worth mapping ahead (see worth_mapping_ahead()), set once while the archive
+  // is built; and where the background thread is with this record's
   // stored span: queued (a first data() takes it back and maps it itself), being mapped (a
   // first data() waits for it), mapped (a first data() skips its own populate).
   mutable std::weak_ptr<const TensorRecord> next_in_file;
   static constexpr uint8_t kAheadNone = 0, kAheadQueued = 1, kAheadMapping = 2, kAheadMapped = 3;
   mutable std::atomic<uint8_t> ahead{kAheadNone};
+
+  // Spans below this map in microseconds: not worth a trip through the background queue, and
+  // not worth the madvise calls of a first data() either (see data()).
+  static constexpr size_t kMinMapAheadBytes = size_t{1} << 20;
+  // A zero-copy span of a mapping that wants mapping ahead, and large enough to be worth it.
+  bool worth_mapping_ahead() const noexcept {
+    return !lazy && file && file->map_next_view() && stored.size() >= kMinMapAheadBytes;
+  }
 
   // Produces the presented bytes (see TensorView::data()).
   std::span<const std::byte> data() const;

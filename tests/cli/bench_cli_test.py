@@ -45,6 +45,7 @@ def main():
         text = run("--cold", "--runs", "1", "--no-save", "--path", "direct", one).stdout
         assert "cold: page cache dropped before each step with " in text, text
         assert "read_into" in text and "x plain read()" in text, text
+        assert "plain map" in text and "x first touch through the plain mapping" in text, text
         assert "save" not in text.split("read path")[1], text
 
         # Saves leave nothing behind beside the file.

@@ -287,5 +287,42 @@ TEST(MapAhead, TruncationAfterTheNextViewsWereQueuedIsFileChanged) {
   }
 }
 
+TEST(MapAhead, TheWalkLinksOnlyViewsWorthMappingAndSkipsTheSmallOnes) {
+  // Big (2 MiB) and small (16 KiB, below TensorRecord::kMinMapAheadBytes) views interleaved:
+  // every record links to the next big one after it, a first data() of a small view queues
+  // the big views after it, and the small views are never queued (the kernel's fault-around
+  // maps them for less than the system calls would cost).
+  using detail::TensorRecord;
+  TempDir dir;
+  auto path = dir / "mixed.safetensors";
+  const std::vector<size_t> sizes = {2u << 20, 16u << 10, 16u << 10, 2u << 20, 16u << 10, 2u << 20};
+  std::vector<std::vector<std::byte>> payloads;
+  for (size_t i = 0; i < sizes.size(); ++i) payloads.emplace_back(sizes[i], std::byte(0x20 + i));
+  std::vector<TensorRef> refs;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    refs.push_back({"t" + std::to_string(i), DType::uint8, {sizes[i]}, payloads[i]});
+  }
+  save(path, refs);
+  Archive a = load(path);
+  ASSERT_EQ(a.size(), sizes.size());
+  auto rec = [&](size_t i) { return a.tensors()[i].record(); };
+  const std::vector<int> next_big = {3, 3, 3, 5, 5, -1};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    auto next = rec(i)->next_in_file.lock();
+    if (next_big[i] < 0) {
+      EXPECT_EQ(next, nullptr) << "tensor " << i;
+    } else {
+      EXPECT_EQ(next.get(), rec(static_cast<size_t>(next_big[i]))) << "tensor " << i;
+    }
+  }
+  EXPECT_EQ(copy(a.tensors()[1].data()), payloads[1]);
+  for (size_t i : {3u, 5u}) {
+    EXPECT_TRUE(eventually([&] { return rec(i)->ahead.load() == TensorRecord::kAheadMapped; }))
+        << "tensor " << i << " left in state " << int(rec(i)->ahead.load());
+  }
+  for (size_t i : {0u, 2u, 4u}) EXPECT_EQ(rec(i)->ahead.load(), TensorRecord::kAheadNone) << i;
+  for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(copy(a.tensors()[i].data()), payloads[i]);
+}
+
 }  // namespace
 }  // namespace tensorio
