@@ -18,11 +18,12 @@
 //                      blocks copied by several threads. Blocks already in the page cache are
 //                      mapped in bulk and copied with non-temporal stores (memory speed); the
 //                      others are read with parallel buffered pread(), which on the reference
-//                      VM reads a cold file ~2x faster than O_DIRECT and faster than faulting it
-//                      in through the mapping. ReadPath::direct reads with O_DIRECT into aligned
-//                      buffers instead, for storage where that wins; where the filesystem
-//                      refuses O_DIRECT it falls back to buffered pread() — same bytes, reported
-//                      in ReadStats.
+//                      VM reads a cold file faster than ReadPath::direct (1.24 against 1.00 GB/s
+//                      over 2 GiB) and level with faulting it in through a plain mapping: both
+//                      run at the virtual disk's limit (bench/RESULTS.md). ReadPath::direct reads
+//                      with O_DIRECT into aligned buffers instead, for storage where that wins;
+//                      where the filesystem refuses O_DIRECT it falls back to buffered pread() —
+//                      same bytes, reported in ReadStats.
 //
 // Views that need a transform (a big-endian or Fortran-order npy, a deflated npz member) are
 // materialized once (as data() does) and copied from there: read_into always gives exactly the

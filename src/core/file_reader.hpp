@@ -4,9 +4,10 @@
 // mapping): cached blocks are mapped in bulk (MADV_POPULATE_READ) and copied with non-temporal
 // stores, which runs at memory speed where the kernel's own copy in pread() does not (on the
 // reference VM pread() from the page cache reaches about half of memcpy); other blocks are read
-// with buffered pread(), which on the reference VM beats O_DIRECT on cold files by 2x (see
-// bench/RESULTS.md). mincore only reports the page cache for files the process owns or may
-// write; for others it says "not cached" and pread() still finds the cached bytes.
+// with buffered pread(), which on the reference VM beats O_DIRECT on cold files (1.24 against
+// 1.00 GB/s over 2 GiB, see bench/RESULTS.md). mincore only reports the page cache for files the
+// process owns or may write; for others it says "not cached" and pread() still finds the cached
+// bytes.
 //
 // Shared by the threads of one read: read() is thread-safe. Buffered reads use the mapping's
 // own descriptor with pread() (positional, so threads never share a file position). O_DIRECT
