@@ -53,6 +53,8 @@ enum class ReadPath : uint8_t {
   pread,      // buffered pread() through the page cache
   direct,     // O_DIRECT into aligned buffers; buffered pread where the filesystem refuses it
 };
+// An archive opened with AccessMode::pread is never read through its mapping: automatic and
+// mmap read it with pread() there.
 
 // Progress of a multi-block operation: bytes finished so far and the total. Calls are
 // serialized (never two at once) but may come from worker threads; the last call has

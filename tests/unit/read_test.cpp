@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -74,6 +75,44 @@ TEST_F(ReadTest, WholeTensorMatchesDataOnEveryPath) {
     ReadStats s = read_into(v, dst, 0, small_blocks(path));
     EXPECT_EQ(0, std::memcmp(dst.data(), expect.data(), dst.size())) << int(path);
     EXPECT_EQ(s.total(), v.nbytes()) << int(path);
+  }
+}
+
+// File-backed pages mapped into this process (kB), from /proc/self/status.
+uint64_t rss_file_kb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  uint64_t kb = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "RssFile: %lu kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb;
+}
+
+TEST_F(ReadTest, PreadAccessNeverReadsThroughTheMapping) {
+  // AccessMode::pread promises no payload byte is read through the mapping (a mapping can
+  // SIGBUS on a network filesystem): even the automatic path on a cached file and an explicit
+  // ReadPath::mmap read with pread, so the process maps none of the payload's pages.
+  OpenOptions options;
+  options.access = AccessMode::pread;
+  Archive a = load(write_npy("p", 4u << 20), options);  // 16 MiB, in the page cache
+  const TensorView& v = a.tensors()[0];
+  std::vector<std::byte> dst(v.nbytes()), expect(v.nbytes());
+  {
+    Archive plain = load(dir_ / "p.npy");
+    std::memcpy(expect.data(), plain.tensors()[0].data().data(), expect.size());
+  }
+  for (ReadPath path : {ReadPath::automatic, ReadPath::mmap}) {
+    std::fill(dst.begin(), dst.end(), std::byte{0});
+    uint64_t before = rss_file_kb();
+    ReadStats s = read_into(v, dst, 0, small_blocks(path));
+    uint64_t grown_kb = rss_file_kb() - std::min(before, rss_file_kb());
+    EXPECT_EQ(s.cached_bytes, v.nbytes()) << int(path);
+    EXPECT_EQ(s.mapped_bytes, 0u) << int(path);
+    EXPECT_LT(grown_kb * 1024, v.nbytes() / 4) << int(path) << ": payload pages were mapped";
+    EXPECT_EQ(0, std::memcmp(dst.data(), expect.data(), dst.size())) << int(path);
   }
 }
 
