@@ -130,14 +130,11 @@ void FileReader::read_mapped(uint64_t offset, std::span<std::byte> dst) {
 void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, size_t block_bytes,
                       AlignedBuffer& bounce, ReadStats& stats) {
   if (dst.empty()) return;
+  // An archive opened with AccessMode::pread promises that no payload byte is read through
+  // its mapping: the paths that would use it read with pread instead.
+  if (file_->access() == AccessMode::pread && path != ReadPath::direct) path = ReadPath::pread;
   switch (path) {
     case ReadPath::mmap:
-      if (file_->access() == AccessMode::pread) {
-        // The archive was opened so that no payload byte is read through its mapping.
-        read_buffered(offset, dst);
-        stats.cached_bytes += dst.size();
-        return;
-      }
       read_mapped(offset, dst);
       stats.mapped_bytes += dst.size();
       return;
@@ -146,9 +143,7 @@ void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, 
       stats.cached_bytes += dst.size();
       return;
     case ReadPath::automatic: {
-      // AccessMode::pread promises that no payload byte is read through the mapping.
-      if (file_->access() == AccessMode::mmap && !file_->bytes().empty() &&
-          cached(offset, dst.size())) {
+      if (!file_->bytes().empty() && cached(offset, dst.size())) {
         // Map in bulk (throws file_changed if the file shrank), then copy at memory speed.
         file_->populate(file_->bytes().subspan(offset, dst.size()));
         stream_copy(dst.data(), file_->bytes().data() + offset, dst.size());
