@@ -7,6 +7,7 @@
 // vocabulary index is measured separately, as the cost of the first random token lookup.
 #include <benchmark/benchmark.h>
 
+#include "core/internals.hpp"
 #include "bench/bench_util.hpp"
 #include "core/archive_state.hpp"
 #include "tensorio/gguf.hpp"
@@ -53,7 +54,7 @@ BENCHMARK(BM_GgufOpenFirstTokenLookup)->Unit(benchmark::kMillisecond)->UseRealTi
 void BM_GgufHeaderSumLimit(benchmark::State& state) {
   // Reading the header bytes once, from the mapping, with nothing decoded: the floor for open.
   Archive a = open_gguf(big_file());
-  auto bytes = a.state().files.front()->bytes().first(header_bytes());
+  auto bytes = Internals::state(a).files.front()->bytes().first(header_bytes());
   for (auto _ : state) benchmark::DoNotOptimize(detail::sum_words(bytes));
   report_bytes(state, bytes.size(), memory_sum_bps(), "sum");
 }

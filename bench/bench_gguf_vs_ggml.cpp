@@ -22,6 +22,7 @@
 #include "bench/bench_util.hpp"
 #include "ggml_api.hpp"
 #include "tensorio/gguf.hpp"
+#include "tensorio/tensorio.hpp"
 
 #ifndef TENSORIO_GGML_DEFAULT_LIB
 #define TENSORIO_GGML_DEFAULT_LIB "third_party/ggml/libggml-base.so"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench_util.hpp"
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 
 namespace tensorio::bench {
 namespace {

@@ -13,21 +13,19 @@
 #include <utility>
 #include <vector>
 
+#include "tensorio/export.h"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
 
 enum class Format : uint8_t { npy, npz, safetensors, gguf };
-std::string_view format_name(Format format) noexcept;
+TENSORIO_API std::string_view format_name(Format format) noexcept;
 
-namespace detail {
+// What an opened file is, shared by its Archive handles; opaque here.
 struct ArchiveState;
-}
 
-class Archive {
+class TENSORIO_API Archive {
  public:
-  explicit Archive(std::shared_ptr<const detail::ArchiveState> state) noexcept
-      : state_(std::move(state)) {}
 
   Format format() const noexcept;
   const std::string& path() const noexcept;
@@ -38,7 +36,7 @@ class Archive {
   // Tensors in file order.
   std::span<const TensorView> tensors() const noexcept;
   // Lookup by name in O(1); nullptr when absent.
-  const TensorView* find(std::string_view name) const noexcept;
+  [[nodiscard]] const TensorView* find(std::string_view name) const noexcept;
   // Lookup by name; throws Error(not_found) naming the archive and the tensor.
   const TensorView& at(std::string_view name) const;
 
@@ -46,15 +44,17 @@ class Archive {
   const std::vector<std::pair<std::string, std::string>>& string_metadata() const noexcept;
   // The format's full metadata as one JSON object (gguf: every key with its typed value; arrays
   // longer than 16 elements summarized as {"type": ..., "count": N} unless `full`).
-  std::string metadata_json(bool full = false) const;
+  [[nodiscard]] std::string metadata_json(bool full = false) const;
   // Things a user should know that are not errors (npz members that are not .npy, trailing
   // bytes after an npy payload, shards not referenced by an index).
   const std::vector<std::string>& notes() const noexcept;
 
-  const detail::ArchiveState& state() const noexcept { return *state_; }
-
  private:
-  std::shared_ptr<const detail::ArchiveState> state_;
+  friend struct Internals;
+  explicit Archive(std::shared_ptr<const ArchiveState> state) noexcept
+      : state_(std::move(state)) {}
+
+  std::shared_ptr<const ArchiveState> state_;
 };
 
 }  // namespace tensorio

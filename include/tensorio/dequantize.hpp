@@ -29,16 +29,17 @@
 #include <cstddef>
 #include <span>
 
+#include "tensorio/export.h"
 #include "tensorio/dtype.hpp"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
 
 // True when dequantize() accepts `dtype` as input.
-bool can_dequantize(DType dtype) noexcept;
+TENSORIO_API bool can_dequantize(DType dtype) noexcept;
 
 // True for the output types dequantize() can produce: float32, float16, bfloat16.
-bool is_dequantize_output(DType dtype) noexcept;
+TENSORIO_API bool is_dequantize_output(DType dtype) noexcept;
 
 // Converts `src`, a whole number of `from` blocks, into `out`, an array of `to` values (native
 // byte order) holding exactly the elements those blocks encode. Throws
@@ -46,17 +47,17 @@ bool is_dequantize_output(DType dtype) noexcept;
 //   Error(invalid_argument)   src is not a whole number of blocks, or out has the wrong size.
 // `src` and `out` must not overlap. Any bytes are valid input (NaN and Inf scales propagate as
 // IEEE arithmetic says); no input can make it read or write out of bounds.
-void dequantize(DType from, std::span<const std::byte> src, DType to, std::span<std::byte> out);
+TENSORIO_API void dequantize(DType from, std::span<const std::byte> src, DType to, std::span<std::byte> out);
 
 // Shorthand for float32 output.
-void dequantize(DType from, std::span<const std::byte> src, std::span<float> out);
+TENSORIO_API void dequantize(DType from, std::span<const std::byte> src, std::span<float> out);
 
 // A view of `view` whose data() is its dequantized values: same name, shape and file offset,
 // dtype `to` (float32, float16 or bfloat16). Nothing is read until the first data() call, which
 // converts the whole tensor once into an owned page-aligned buffer (thread-safe, as every lazy
 // view; see tensor_view.hpp). The new view keeps `view` alive. Throws Error(unsupported_dtype)
 // at once when the types are not supported.
-TensorView dequantized(const TensorView& view, DType to = DType::float32);
+TENSORIO_API TensorView dequantized(const TensorView& view, DType to = DType::float32);
 
 // MLX's affine form of a q4_0, q4_1 or q8_0 tensor — what mlx.core.load returns for it, and
 // what OpenOptions::gguf_mlx_quantized makes load() present instead of the raw blocks.
@@ -78,12 +79,12 @@ TensorView dequantized(const TensorView& view, DType to = DType::float32);
 // Each of the three views is lazy (built from the blocks on its first data() call) and keeps
 // `quantized` alive. Throws Error(unsupported_dtype) for other dtypes and Error(bad_shape) for a
 // 0-d tensor.
-struct MlxAffineViews {
+struct TENSORIO_API MlxAffineViews {
   TensorView weights;
   TensorView scales;
   TensorView biases;
 };
-bool is_mlx_affine_dtype(DType dtype) noexcept;
-MlxAffineViews mlx_affine_views(const TensorView& quantized);
+TENSORIO_API bool is_mlx_affine_dtype(DType dtype) noexcept;
+TENSORIO_API MlxAffineViews mlx_affine_views(const TensorView& quantized);
 
 }  // namespace tensorio

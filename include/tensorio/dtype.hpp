@@ -15,6 +15,8 @@
 #include <span>
 #include <string_view>
 
+#include "tensorio/export.h"
+
 namespace tensorio {
 
 enum class DType : uint8_t {
@@ -76,7 +78,7 @@ enum class DType : uint8_t {
 
 enum class DTypeKind : uint8_t { boolean, signed_int, unsigned_int, floating, complex, quantized };
 
-struct DTypeInfo {
+struct TENSORIO_API DTypeInfo {
   DType dtype;
   std::string_view name;  // canonical lower-case name, e.g. "bfloat16", "q4_k"
   DTypeKind kind;
@@ -89,14 +91,14 @@ struct DTypeInfo {
 };
 
 // All dtypes, indexed by the enum value.
-std::span<const DTypeInfo> all_dtypes() noexcept;
-const DTypeInfo& dtype_info(DType dtype) noexcept;
+TENSORIO_API std::span<const DTypeInfo> all_dtypes() noexcept;
+TENSORIO_API const DTypeInfo& dtype_info(DType dtype) noexcept;
 inline std::string_view dtype_name(DType dtype) noexcept { return dtype_info(dtype).name; }
 
 // Lookups; std::nullopt when nothing matches. Names are matched exactly (case-sensitive).
-std::optional<DType> dtype_from_name(std::string_view name) noexcept;
-std::optional<DType> dtype_from_safetensors(std::string_view code) noexcept;
-std::optional<DType> dtype_from_ggml(int64_t ggml_type) noexcept;
+TENSORIO_API std::optional<DType> dtype_from_name(std::string_view name) noexcept;
+TENSORIO_API std::optional<DType> dtype_from_safetensors(std::string_view code) noexcept;
+TENSORIO_API std::optional<DType> dtype_from_ggml(int64_t ggml_type) noexcept;
 
 // Size in bytes of one element for types with single-element blocks; 0 for packed types.
 inline uint32_t item_size(DType dtype) noexcept {
@@ -106,9 +108,9 @@ inline uint32_t item_size(DType dtype) noexcept {
 
 // Bytes needed for `elements` elements: nullopt on overflow or when `elements` is not a whole
 // number of blocks.
-std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept;
+TENSORIO_API std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept;
 
 // Product of a shape's dimensions; nullopt on overflow. The empty shape (0-d) has 1 element.
-std::optional<uint64_t> element_count(std::span<const uint64_t> shape) noexcept;
+TENSORIO_API std::optional<uint64_t> element_count(std::span<const uint64_t> shape) noexcept;
 
 }  // namespace tensorio

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "tensorio/export.h"
+
 namespace tensorio {
 
 // Closed set of failure classes. The numeric values are stable (they are part of the ABI and
@@ -59,14 +61,14 @@ enum class ErrorCode : uint16_t {
 };
 
 // Short stable identifier of a code, e.g. "truncated".
-std::string_view error_code_name(ErrorCode code) noexcept;
+TENSORIO_API std::string_view error_code_name(ErrorCode code) noexcept;
 // One-sentence description of a code from the static message table.
-std::string_view error_code_message(ErrorCode code) noexcept;
+TENSORIO_API std::string_view error_code_message(ErrorCode code) noexcept;
 
 // Marker for "this error is not tied to a byte position".
 inline constexpr uint64_t no_offset = UINT64_MAX;
 
-class Error : public std::runtime_error {
+class TENSORIO_API Error : public std::runtime_error {
  public:
   // `file` may be empty (errors about arguments); `offset` may be no_offset.
   // `detail` says what was expected and what was found.

@@ -47,7 +47,8 @@
 #include "tensorio/dtype.hpp"
 #include "tensorio/error.hpp"
 #include "tensorio/options.hpp"
-#include "tensorio/tensorio.hpp"
+#include "tensorio/export.h"
+#include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
 
@@ -69,9 +70,9 @@ enum class GgufType : uint32_t {
 };
 
 // "uint8", "int8", ..., "float32", "bool", "string", "array", "uint64", "int64", "float64".
-std::string_view gguf_type_name(GgufType type) noexcept;
+TENSORIO_API std::string_view gguf_type_name(GgufType type) noexcept;
 // Bytes of one value of a fixed-size type; 0 for string and array.
-uint32_t gguf_type_size(GgufType type) noexcept;
+TENSORIO_API uint32_t gguf_type_size(GgufType type) noexcept;
 
 // The GgufType a C++ type reads and writes as (uint32_t -> uint32, bool -> bool_, float ->
 // float32, double -> float64, std::string_view / std::string -> string).
@@ -95,11 +96,10 @@ constexpr std::optional<GgufType> gguf_type_of() noexcept {
   return std::nullopt;
 }
 
-namespace detail {
+// The library's decoded file and its lazily built array indexes; opaque here.
 class GgufArrayIndex;
 struct GgufAccess;
 struct GgufFileState;
-}  // namespace detail
 
 class GgufArrayView;
 
@@ -107,7 +107,7 @@ class GgufArrayView;
 // as<std::string_view>() on a STRING, array() on an ARRAY; anything else throws
 // Error(type_mismatch) naming the key, the type asked for and the type found. (Bools read as
 // ggml reads them: any non-zero byte is true.)
-class GgufValueView {
+class TENSORIO_API GgufValueView {
  public:
   GgufValueView() = default;
 
@@ -143,25 +143,25 @@ class GgufValueView {
 
  private:
   friend class GgufArrayView;
-  friend struct detail::GgufAccess;
+  friend struct GgufAccess;
   void require(GgufType want) const;
 
   GgufType type_ = GgufType::uint8;
   const std::byte* data_ = nullptr;
   uint64_t size_ = 0;
   uint64_t file_offset_ = 0;
-  const detail::GgufFileState* file_ = nullptr;
+  const GgufFileState* file_ = nullptr;
   std::string_view key_;
   // Arrays only: element type, count, and the lazily built element index (may be null for
   // arrays nested in arrays, whose elements are then found by a walk).
   GgufType element_type_ = GgufType::uint8;
   uint64_t count_ = 0;
-  const detail::GgufArrayIndex* index_ = nullptr;
+  const GgufArrayIndex* index_ = nullptr;
 };
 
 // An array value, read in place. Fixed-size elements are addressed directly (unaligned loads);
 // string and nested-array elements through an offset index built on first use.
-class GgufArrayView {
+class TENSORIO_API GgufArrayView {
  public:
   GgufArrayView() = default;
 
@@ -218,7 +218,7 @@ class GgufArrayView {
 
  private:
   friend class GgufValueView;
-  friend struct detail::GgufAccess;
+  friend struct GgufAccess;
   explicit GgufArrayView(GgufValueView value) : value_(value) {}
   void require_element(GgufType want) const;
 
@@ -227,7 +227,7 @@ class GgufArrayView {
 
 // A file's key/value pairs in file order, with O(1) lookup by key. A cheap handle: copies
 // share the parsed state and keep the mapping alive.
-class GgufMetadata {
+class TENSORIO_API GgufMetadata {
  public:
   size_t size() const noexcept;
   std::string_view key(size_t i) const;
@@ -252,15 +252,17 @@ class GgufMetadata {
   }
   GgufArrayView array(std::string_view key) const { return at(key).array(); }
 
-  explicit GgufMetadata(std::shared_ptr<const detail::GgufFileState> state) noexcept
+ private:
+  friend class GgufFile;
+  friend struct GgufAccess;
+  explicit GgufMetadata(std::shared_ptr<const GgufFileState> state) noexcept
       : state_(std::move(state)) {}
 
- private:
-  std::shared_ptr<const detail::GgufFileState> state_;
+  std::shared_ptr<const GgufFileState> state_;
 };
 
 // One tensor info exactly as the file describes it.
-struct GgufTensorInfo {
+struct TENSORIO_API GgufTensorInfo {
   std::string_view name;
   uint32_t ggml_type = 0;  // ggml enum value
   DType dtype = DType::float32;
@@ -271,7 +273,7 @@ struct GgufTensorInfo {
 };
 
 // The GGUF-specific view of an opened .gguf Archive. A cheap handle sharing the archive's state.
-class GgufFile {
+class TENSORIO_API GgufFile {
  public:
   uint32_t version() const noexcept;
   uint64_t alignment() const noexcept;    // general.alignment, or 32
@@ -284,29 +286,30 @@ class GgufFile {
   // non-overlapping tensors).
   bool ggml_contiguous_layout() const noexcept;
 
-  explicit GgufFile(std::shared_ptr<const detail::GgufFileState> state) noexcept
+ private:
+  friend struct GgufAccess;
+  explicit GgufFile(std::shared_ptr<const GgufFileState> state) noexcept
       : state_(std::move(state)) {}
 
- private:
-  std::shared_ptr<const detail::GgufFileState> state_;
+  std::shared_ptr<const GgufFileState> state_;
 };
 
 // Opens a .gguf file (see the top of this header for what is validated).
-Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options = {});
 
 // The GGUF view of an archive opened by open_gguf() or load(); throws Error(invalid_argument)
 // when the archive is not a GGUF file.
-GgufFile gguf_file(const Archive& archive);
+TENSORIO_API GgufFile gguf_file(const Archive& archive);
 
 // A tensor's dimensions in ggml order (`ne`, innermost first): the reverse of shape().
-std::vector<uint64_t> ggml_ne(const TensorView& view);
+TENSORIO_API std::vector<uint64_t> ggml_ne(const TensorView& view);
 
 // An owned, typed metadata value for save_gguf().
 //
 //   GgufValue(uint32_t{4096}), GgufValue(1e-5f), GgufValue(true), GgufValue("llama"),
 //   GgufValue::array(std::span<const float>(scores)), GgufValue::string_array(tokens),
 //   GgufValue::array_of_arrays(GgufType::int32, {a, b}), GgufValue::from_view(file_value)
-class GgufValue {
+class TENSORIO_API GgufValue {
  public:
   GgufValue() : bytes_(1, '\0') {}  // uint8 0
   template <typename T>
@@ -381,13 +384,13 @@ class GgufValue {
   std::vector<GgufValue> items_;
 };
 
-struct GgufKeyValue {
+struct TENSORIO_API GgufKeyValue {
   std::string key;
   GgufValue value;
 };
 
 // Every key/value of `metadata` as owned values (for rewriting a file with its metadata).
-std::vector<GgufKeyValue> copy_gguf_metadata(const GgufMetadata& metadata);
+TENSORIO_API std::vector<GgufKeyValue> copy_gguf_metadata(const GgufMetadata& metadata);
 
 // Saves `tensors` as a GGUF v3 file, atomically. `metadata` is written in order; a
 // general.alignment key (UINT32, a power of two) sets the data alignment. Tensor shapes are
@@ -396,7 +399,7 @@ std::vector<GgufKeyValue> copy_gguf_metadata(const GgufMetadata& metadata);
 // Error(invalid_argument) for empty or duplicate keys, a bad general.alignment, duplicate tensor
 // names or data of the wrong size; Error(unrepresentable) for a dtype ggml cannot store, a
 // name longer than 63 bytes or more than 4 dimensions.
-void save_gguf(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+TENSORIO_API void save_gguf(const std::filesystem::path& path, std::span<const TensorRef> tensors,
                std::span<const GgufKeyValue> metadata = {}, const SaveOptions& options = {});
 
 }  // namespace tensorio

@@ -13,9 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "tensorio/export.h"
+
 namespace tensorio {
 
-struct Limits {
+struct TENSORIO_API Limits {
   // Bytes of header a format may declare: the npy header dict, the safetensors JSON, the gguf
   // key/value + tensor-info section. 100,000,000 is the safetensors reference's own cap.
   uint64_t max_header_bytes = 100'000'000;
@@ -54,7 +56,7 @@ enum class AccessMode : uint8_t {
           // filesystems where a mapping can fault (SIGBUS) when the server drops the file
 };
 
-struct OpenOptions {
+struct TENSORIO_API OpenOptions {
   Limits limits;
   AccessMode access = AccessMode::mmap;
   // npz: also check the CRC-32 of STORED members on first access (DEFLATED members are always
@@ -83,7 +85,7 @@ struct OpenOptions {
   bool map_next_view = true;
 };
 
-struct SaveOptions {
+struct TENSORIO_API SaveOptions {
   // Size of each aligned write buffer (rounded up to the page size).
   size_t buffer_bytes = 4u << 20;
   // fsync the temp file before it is renamed over the target.

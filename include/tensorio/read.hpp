@@ -40,6 +40,7 @@
 #include <functional>
 #include <span>
 
+#include "tensorio/export.h"
 #include "tensorio/archive.hpp"
 #include "tensorio/tensor_view.hpp"
 
@@ -61,7 +62,7 @@ enum class ReadPath : uint8_t {
 // done == total. Must not throw.
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-struct ReadOptions {
+struct TENSORIO_API ReadOptions {
   ReadPath path = ReadPath::automatic;
   // Reader threads; 0 picks max(4, hardware concurrency): reads from storage want a queue of
   // several requests in flight even on few cores. Reads under two blocks run on the caller.
@@ -72,7 +73,7 @@ struct ReadOptions {
 };
 
 // What a read did: bytes by the path that delivered them.
-struct ReadStats {
+struct TENSORIO_API ReadStats {
   uint64_t cached_bytes = 0;       // through the page cache (copied from cached pages, or pread)
   uint64_t direct_bytes = 0;       // read with O_DIRECT
   uint64_t mapped_bytes = 0;       // copied out of the mapping
@@ -87,16 +88,16 @@ struct ReadStats {
 
 // Copies bytes [offset, offset + dst.size()) of view.data() into dst. Throws
 // Error(invalid_argument) naming the tensor when the range is not inside the tensor.
-ReadStats read_into(const TensorView& view, std::span<std::byte> dst, uint64_t offset = 0,
+TENSORIO_API ReadStats read_into(const TensorView& view, std::span<std::byte> dst, uint64_t offset = 0,
                     const ReadOptions& options = {});
 
 // Reads every tensor of `archive` into its own destination: dsts[i] receives tensor i (file
 // order) and must be exactly its nbytes() long. All blocks of all tensors share one pool of
 // threads, so many small tensors read as fast as one large one.
-ReadStats read_all(const Archive& archive, std::span<const std::span<std::byte>> dsts,
+TENSORIO_API ReadStats read_all(const Archive& archive, std::span<const std::span<std::byte>> dsts,
                    const ReadOptions& options = {});
 
-struct PrefetchOptions {
+struct TENSORIO_API PrefetchOptions {
   unsigned threads = 0;  // 0: max(4, hardware concurrency)
   // Bytes populated per step; smaller steps give finer progress and earlier cancellation.
   size_t chunk_bytes = size_t{64} << 20;
@@ -106,6 +107,6 @@ struct PrefetchOptions {
 // Makes every payload of `archive` resident: zero-copy views are read into the page cache and
 // mapped (the work data() does on first access, spread over threads); views with a transform
 // are materialized. Afterwards data() on any view returns without I/O.
-void prefetch(const Archive& archive, const PrefetchOptions& options = {});
+TENSORIO_API void prefetch(const Archive& archive, const PrefetchOptions& options = {});
 
 }  // namespace tensorio

@@ -55,13 +55,14 @@
 #include "tensorio/archive.hpp"
 #include "tensorio/dtype.hpp"
 #include "tensorio/options.hpp"
-#include "tensorio/tensorio.hpp"
+#include "tensorio/export.h"
+#include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
 
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
-struct SafetensorsEntry {
+struct TENSORIO_API SafetensorsEntry {
   std::string name;
   DType dtype = DType::float32;
   std::vector<uint64_t> shape;
@@ -69,23 +70,20 @@ struct SafetensorsEntry {
   uint64_t end = 0;
 };
 
-struct SafetensorsHeader {
+struct TENSORIO_API SafetensorsHeader {
   uint64_t header_bytes = 0;              // N
   uint64_t data_offset = 0;               // 8 + N: absolute offset of the data buffer
   std::vector<SafetensorsEntry> tensors;  // in data order (sorted by begin, end)
   StringPairs metadata;                   // __metadata__ in header order; empty when null or absent
 };
 
-// The reference writer's cap on the header it produces (and its reader's default cap).
-inline constexpr uint64_t kSafetensorsMaxHeaderBytes = 100'000'000;
-
 // Parses and fully validates a whole .safetensors file image (rules 1-7 above). `name` is used
 // in error messages. Reads only the first 8 + N bytes; never touches tensor data.
-SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file, const std::string& name,
+[[nodiscard]] TENSORIO_API SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file, const std::string& name,
                                            const Limits& limits = {});
 
 // Opens a .safetensors file: mapped read-only, header validated, zero-copy views.
-Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& options = {});
 
 // Opens a sharded checkpoint through its `*.safetensors.index.json` ({"metadata": {...},
 // "weight_map": {tensor: shard file}}) as one archive: every referenced shard is mapped and
@@ -95,7 +93,7 @@ Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& o
 // order within a shard. string_metadata() is the first shard's __metadata__. Archive::notes()
 // reports .safetensors files in the directory the index does not reference, tensors in a shard
 // that the weight_map does not list, and extra top-level keys in the index.
-Archive open_safetensors_index(const std::filesystem::path& index_path,
+[[nodiscard]] TENSORIO_API Archive open_safetensors_index(const std::filesystem::path& index_path,
                                const OpenOptions& options = {});
 
 // The complete header block the writer emits for these tensors: the 8-byte length followed by
@@ -103,13 +101,13 @@ Archive open_safetensors_index(const std::filesystem::path& index_path,
 // their data follows the header. Throws Error(invalid_argument) for an empty or non-UTF-8 name,
 // a name given twice, a metadata key given twice, or data that does not match its shape;
 // Error(unrepresentable) for a dtype safetensors cannot name; Error(header_too_large) past
-// kSafetensorsMaxHeaderBytes.
-std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
+// Limits{}.max_header_bytes (the reference writer's cap, which its reader applies too).
+[[nodiscard]] TENSORIO_API std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
                                          const StringPairs& metadata,
                                          std::vector<size_t>* order = nullptr);
 
 // Saves `tensors` as one .safetensors file, atomically (see the file comment for the layout).
-void save_safetensors(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+TENSORIO_API void save_safetensors(const std::filesystem::path& path, std::span<const TensorRef> tensors,
                       const StringPairs& metadata = {}, const SaveOptions& options = {});
 
 // Saves a sharded checkpoint: `index_path` must end in ".safetensors.index.json"; shards are
@@ -121,7 +119,7 @@ void save_safetensors(const std::filesystem::path& path, std::span<const TensorR
 // __metadata__. The index ({"metadata": {"total_size": sum of tensor bytes}, "weight_map":
 // sorted}) is written last, in Python's json.dumps(indent=2, sort_keys=True) form, so a crash
 // never leaves an index naming missing shards. Returns the shard paths written.
-std::vector<std::filesystem::path> save_safetensors_sharded(const std::filesystem::path& index_path,
+TENSORIO_API std::vector<std::filesystem::path> save_safetensors_sharded(const std::filesystem::path& index_path,
                                                             std::span<const TensorRef> tensors,
                                                             const SaveOptions& options = {});
 

@@ -20,24 +20,25 @@
 #include <span>
 #include <vector>
 
+#include "tensorio/export.h"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
 
-struct SliceRange {
+struct TENSORIO_API SliceRange {
   uint64_t start = 0;
   uint64_t stop = 0;  // one past the last index
 };
 
 // Shape of the slice: the ranges' lengths followed by the view's remaining dimensions.
-std::vector<uint64_t> slice_shape(const TensorView& view, std::span<const SliceRange> ranges);
+TENSORIO_API std::vector<uint64_t> slice_shape(const TensorView& view, std::span<const SliceRange> ranges);
 
 // Bytes copy_slice() writes for these ranges.
-uint64_t slice_nbytes(const TensorView& view, std::span<const SliceRange> ranges);
+TENSORIO_API uint64_t slice_nbytes(const TensorView& view, std::span<const SliceRange> ranges);
 
 // Copies the slice into `out`, which must be exactly slice_nbytes() long (else
 // Error(invalid_argument)).
-void copy_slice(const TensorView& view, std::span<const SliceRange> ranges,
+TENSORIO_API void copy_slice(const TensorView& view, std::span<const SliceRange> ranges,
                 std::span<std::byte> out);
 
 }  // namespace tensorio

@@ -28,18 +28,17 @@
 #include <string>
 
 #include "tensorio/dtype.hpp"
+#include "tensorio/export.h"
 
 namespace tensorio {
 
-namespace detail {
+// The library's description of one tensor; opaque here.
 struct TensorRecord;
-}
 
-class TensorView {
+class TENSORIO_API TensorView {
  public:
+  // An empty view: valid() is false, data() throws Error(invalid_argument).
   TensorView() = default;
-  explicit TensorView(std::shared_ptr<const detail::TensorRecord> record) noexcept
-      : rec_(std::move(record)) {}
 
   bool valid() const noexcept { return rec_ != nullptr; }
 
@@ -60,11 +59,11 @@ class TensorView {
   // The payload in native byte order and C order. Lazy and thread-safe (see above). Throws
   // tensorio::Error when the transform fails (corrupt deflate stream, bad CRC) or when the file
   // shrank since it was opened.
-  std::span<const std::byte> data() const;
+  [[nodiscard]] std::span<const std::byte> data() const;
 
   // The payload exactly as stored in the file, zero-copy: big-endian bytes stay big-endian,
   // Fortran-order data stays column-major, a deflated member is its compressed stream.
-  std::span<const std::byte> stored_bytes() const noexcept;
+  [[nodiscard]] std::span<const std::byte> stored_bytes() const noexcept;
 
   // True when data() is (or will be) a pointer into the mapping rather than an owned buffer.
   bool zero_copy() const noexcept;
@@ -79,24 +78,24 @@ class TensorView {
 
   // Zero-copy sub-view of rows [begin, end) of the outermost dimension. Only for views whose
   // data() is zero-copy. Throws invalid_argument for reversed or out-of-range rows, or a 0-d view.
-  TensorView rows(uint64_t begin, uint64_t end) const;
+  [[nodiscard]] TensorView rows(uint64_t begin, uint64_t end) const;
 
   // Typed access; throws type_mismatch unless sizeof(T) equals the item size, and
   // bad_alignment when data() is not aligned for T.
   template <typename T>
-  std::span<const T> as() const {
+  [[nodiscard]] std::span<const T> as() const {
     check_typed_access(sizeof(T), alignof(T));
     auto b = data();
     return {reinterpret_cast<const T*>(b.data()), b.size() / sizeof(T)};
   }
 
-  const detail::TensorRecord* record() const noexcept { return rec_.get(); }
-  const std::shared_ptr<const detail::TensorRecord>& shared_record() const noexcept { return rec_; }
-
  private:
+  friend struct Internals;
+  explicit TensorView(std::shared_ptr<const TensorRecord> record) noexcept
+      : rec_(std::move(record)) {}
   void check_typed_access(size_t size, size_t align) const;
 
-  std::shared_ptr<const detail::TensorRecord> rec_;
+  std::shared_ptr<const TensorRecord> rec_;
 };
 
 }  // namespace tensorio

@@ -20,36 +20,25 @@
 #include "tensorio/archive.hpp"
 #include "tensorio/dtype.hpp"
 #include "tensorio/error.hpp"
+#include "tensorio/export.h"
 #include "tensorio/options.hpp"
 #include "tensorio/read.hpp"
+#include "tensorio/tensor_ref.hpp"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
 
-// One tensor to save: borrowed bytes in native order and C order.
-struct TensorRef {
-  std::string name;
-  DType dtype = DType::float32;
-  std::vector<uint64_t> shape;
-  std::span<const std::byte> data;
-
-  // Borrows the bytes of a view (materializing it if it needs a transform). A zero-copy view is
-  // borrowed as it lies in the mapping, without the populate of TensorView::data(): save() maps
-  // it ahead of its writes on a helper thread.
-  static TensorRef from_view(const TensorView& view);
-};
-
 // Format from a path's extension (.npy .npz .safetensors .gguf, and *.safetensors.index.json);
 // throws Error(unknown_format) for anything else.
-Format format_from_path(const std::filesystem::path& path);
+[[nodiscard]] TENSORIO_API Format format_from_path(const std::filesystem::path& path);
 
 // Opens any supported file, choosing the format from the extension (as MLX does) and checking
 // the magic bytes; a mismatch is Error(bad_magic) naming both.
-Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
 
 // The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
 // extension (MLX behaviour).
-std::filesystem::path save_target_path(const std::filesystem::path& path);
+[[nodiscard]] TENSORIO_API std::filesystem::path save_target_path(const std::filesystem::path& path);
 
 // Saves `tensors` in the format of `path`'s extension. A path without an extension gets ".npy"
 // (MLX behaviour: save("a", x) writes a.npy). Returns the path written. Throws
@@ -59,17 +48,17 @@ std::filesystem::path save_target_path(const std::filesystem::path& path);
 // more runs one helper thread beside the caller's (on machines with two or more cores and
 // MADV_POPULATE_READ) that maps the source pages ahead of each write() and computes stored npz
 // members' CRC-32s; it is joined before save() returns or throws.
-std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
+TENSORIO_API std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
                            const SaveOptions& options = {});
 
 // One problem found by verify(): the tensor (or member) it concerns, empty for the whole file.
-struct VerifyProblem {
+struct TENSORIO_API VerifyProblem {
   std::string tensor;
   std::string message;
 };
 
 // Reads every payload of `archive` in full (inflating, byte-swapping, checking CRCs where the
 // format has them) and returns every problem found; an empty result means the file is sound.
-std::vector<VerifyProblem> verify(const Archive& archive);
+[[nodiscard]] TENSORIO_API std::vector<VerifyProblem> verify(const Archive& archive);
 
 }  // namespace tensorio

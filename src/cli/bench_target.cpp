@@ -1,3 +1,4 @@
+#include "core/internals.hpp"
 #include "cli/bench_target.hpp"
 
 #include <algorithm>
@@ -27,15 +28,15 @@ Archive open_target(const std::string& arg, const OpenOptions& options) {
   for (const fs::path& f : files) {
     Archive one = load(f, options);
     state->file_size += one.file_size();
-    for (const auto& mapped : one.state().files) state->files.push_back(mapped);
+    for (const auto& mapped : Internals::state(one).files) state->files.push_back(mapped);
     for (const TensorView& v : one.tensors()) state->add(v);
   }
-  return Archive(std::move(state));
+  return Internals::make_archive(std::move(state));
 }
 
 std::vector<std::string> target_files(const std::string& arg, const Archive& archive) {
   std::vector<std::string> out;
-  for (const auto& f : archive.state().files) out.push_back(f->path());
+  for (const auto& f : Internals::state(archive).files) out.push_back(f->path());
   if (!fs::is_directory(arg) && std::find(out.begin(), out.end(), arg) == out.end()) {
     out.push_back(arg);  // an index that is not itself mapped
   }
@@ -58,9 +59,9 @@ std::vector<uint64_t> save_like(const std::string& arg, const Archive& archive,
   if (fs::is_directory(arg)) {
     for (const TensorRef& r : refs) save(dir / (r.name + ".npy"), std::span(&r, 1), opts);
   } else {
-    if (archive.state().files.size() > 1) {
+    if (Internals::state(archive).files.size() > 1) {
       uint64_t largest = 0;
-      for (const auto& f : archive.state().files) largest = std::max(largest, f->size());
+      for (const auto& f : Internals::state(archive).files) largest = std::max(largest, f->size());
       opts.max_shard_size = largest;
     }
     if (archive.format() == Format::npz) {

@@ -7,6 +7,7 @@
 // sizes — the limits those are compared with: summing an in-memory buffer, memcpy into the same
 // arena, plain read() of the file, plain write() of the files the save wrote (same count, same
 // sizes). Figures are medians over the runs, with min..max beside them.
+#include <optional>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,18 +120,19 @@ class Runner {
       : s_(s), r_(r), arg_(arg), bar_(bar) {}
 
   void run_all() {
-    Archive first = bench::open_target(arg_);
-    files_ = bench::target_files(arg_, first);
+    // Closed before the runs, so that each run opens the file afresh.
+    auto first = std::make_optional(bench::open_target(arg_));
+    files_ = bench::target_files(arg_, *first);
     r_.path = arg_;
-    r_.format = std::string(format_name(first.format()));
-    r_.bytes = bench::payload_bytes(first);
-    r_.file_bytes = first.file_size();
-    r_.tensors = first.size();
+    r_.format = std::string(format_name(first->format()));
+    r_.bytes = bench::payload_bytes(*first);
+    r_.file_bytes = first->file_size();
+    r_.tensors = first->size();
     arena_ = bench::resident_buffer(static_cast<size_t>(r_.bytes));
     limit_buf_ = bench::resident_buffer(
         std::clamp<size_t>(static_cast<size_t>(r_.bytes), 4096, kLimitBufferCap));
     read_buf_.resize(kReadBuffer);
-    first = Archive(nullptr);
+    first.reset();
     if (!s_.cold) (void)bench::read_bps(files_, read_buf_);  // start warm
     scratch_ = scratch_dir_for(arg_, s_.save_dir);
     try {

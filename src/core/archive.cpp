@@ -1,3 +1,4 @@
+#include "core/internals.hpp"
 #include "tensorio/archive.hpp"
 
 #include "core/archive_state.hpp"
@@ -17,27 +18,14 @@ std::string_view format_name(Format format) noexcept {
   return "unknown";
 }
 
-namespace detail {
-
 void ArchiveState::add(TensorView view, size_t name_hash) {
   if (!index.insert_hashed(view.name(), name_hash, tensors.size())) {
     throw Error(ErrorCode::duplicate_name, path, view.file_offset(),
                 "expected unique tensor names, found '" + view.name() + "' twice");
   }
-  // Mapping ahead follows file order, from one record worth mapping ahead to the next: when
-  // this is one, every record since the previous one (that one included) learns of it, so a
-  // walk ahead never steps through the small views between them.
-  if (view.record() && view.record()->worth_mapping_ahead()) {
-    for (size_t i = unlinked_from_; i < tensors.size(); ++i) {
-      if (tensors[i].record()) tensors[i].record()->next_in_file = view.shared_record();
-    }
-    unlinked_from_ = tensors.size();
-  }
   // The key views the record's own string, which never moves (records are heap-allocated).
   tensors.push_back(std::move(view));
 }
-
-}  // namespace detail
 
 Format Archive::format() const noexcept { return state_->format; }
 const std::string& Archive::path() const noexcept { return state_->path; }

@@ -14,7 +14,8 @@
 #include "tensorio/archive.hpp"
 #include "tensorio/tensorio.hpp"
 
-namespace tensorio::detail {
+namespace tensorio {
+namespace detail {
 
 // Format-specific metadata beyond string pairs (gguf typed values, ...). Parsers that have such
 // metadata derive from this and attach it; Archive::metadata_json() delegates to it.
@@ -28,7 +29,14 @@ class ArchiveExtension {
   virtual void verify(std::vector<VerifyProblem>& problems) const { (void)problems; }
 };
 
+}  // namespace detail
+
+// Declared opaque in tensorio/archive.hpp; internal code names it detail::ArchiveState.
 struct ArchiveState {
+  using MappedFile = detail::MappedFile;
+  using NameIndex = detail::NameIndex;
+  using ArchiveExtension = detail::ArchiveExtension;
+
   Format format = Format::npy;
   std::string path;
   uint64_t file_size = 0;
@@ -47,10 +55,10 @@ struct ArchiveState {
   // add() with the name's NameIndex::hash already computed (by an opener's worker thread).
   void add(TensorView view, size_t name_hash);
 
- private:
-  // Mapping ahead: tensors[unlinked_from..] have not yet learned which record after them is
-  // the next one worth mapping ahead (TensorRecord::next_in_file).
-  size_t unlinked_from_ = 0;
 };
 
-}  // namespace tensorio::detail
+namespace detail {
+using tensorio::ArchiveState;
+}  // namespace detail
+
+}  // namespace tensorio

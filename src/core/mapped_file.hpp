@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 
+#include "core/payload_prefetch.hpp"
 #include "tensorio/options.hpp"
 
 namespace tensorio::detail {
@@ -45,6 +46,14 @@ class MappedFile {
   bool in_memory() const noexcept { return impl_ == nullptr; }
   // OpenOptions::map_next_view for the views of this file (false for a memory file).
   bool map_next_view() const noexcept { return map_next_view_; }
+
+  // The component that maps this file's views ahead of their first access, or null. Attached
+  // once by the opener (io/map_ahead.hpp) before any view of the file is handed out, never
+  // changed after: readers on other threads see it through the archive's publication.
+  void attach_prefetch(std::unique_ptr<const PayloadPrefetch> prefetch) const noexcept {
+    prefetch_ = std::move(prefetch);
+  }
+  const PayloadPrefetch* prefetch() const noexcept { return prefetch_.get(); }
 
   // Kernel hints over a sub-span of the mapping (rounded out to pages). Failures are ignored:
   // they are advice.
@@ -77,6 +86,7 @@ class MappedFile {
   uint64_t size_ = 0;
   AccessMode access_ = AccessMode::mmap;
   bool map_next_view_ = false;
+  mutable std::unique_ptr<const PayloadPrefetch> prefetch_;
 };
 
 // Many small reads of one MappedFile from one thread, through a descriptor of its own. Threads

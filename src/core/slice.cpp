@@ -1,3 +1,4 @@
+#include "core/internals.hpp"
 #include "tensorio/slice.hpp"
 
 #include <cstring>
@@ -110,7 +111,7 @@ void copy_slice(const TensorView& view, std::span<const SliceRange> ranges,
   // Read only the needed bytes: a zero-copy view reads the mapping directly (after the same
   // truncation check data() makes), without the whole-tensor read-ahead hint data() gives.
   std::span<const std::byte> src;
-  const detail::TensorRecord* rec = view.record();
+  const detail::TensorRecord* rec = Internals::record(view);
   if (view.zero_copy()) {
     src = view.stored_bytes();
     if (rec->file && !src.empty()) rec->file->check_still_covers(rec->file_offset + src.size());

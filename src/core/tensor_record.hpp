@@ -19,7 +19,8 @@
 #include "core/mapped_file.hpp"
 #include "tensorio/dtype.hpp"
 
-namespace tensorio::detail {
+namespace tensorio {
+namespace detail {
 
 // A transform from stored bytes to presented bytes (byte swap, transpose, inflate, dequantize).
 // materialize() runs at most once successfully per record, under the record's lock; the span it
@@ -35,7 +36,15 @@ class LazyPayload {
   virtual std::span<const std::byte> materialize(std::span<const std::byte> stored) = 0;
 };
 
+}  // namespace detail
+
+// Declared opaque in tensorio/tensor_view.hpp; internal code names it detail::TensorRecord.
 struct TensorRecord {
+  using Dims = detail::Dims;
+  using MappedFile = detail::MappedFile;
+  using LazyPayload = detail::LazyPayload;
+  using AlignedBuffer = detail::AlignedBuffer;
+
   std::string name;
   DType dtype = DType::uint8;
   Dims shape;  // C order
@@ -59,22 +68,9 @@ struct TensorRecord {
   // accesses run a transform once).
   mutable std::atomic<uint32_t> transform_runs{0};
 
-  // Mapping ahead (OpenOptions::map_next_view): the first record after this one in its
-  // archive that is worth mapping ahead (see worth_mapping_ahead()), set once while the archive
-  // is built; and where the background thread is with this record's
-  // stored span: queued (a first data() takes it back and maps it itself), being mapped (a
-  // first data() waits for it), mapped (a first data() skips its own populate).
-  mutable std::weak_ptr<const TensorRecord> next_in_file;
-  static constexpr uint8_t kAheadNone = 0, kAheadQueued = 1, kAheadMapping = 2, kAheadMapped = 3;
-  mutable std::atomic<uint8_t> ahead{kAheadNone};
-
-  // Spans below this map in microseconds: not worth a trip through the background queue, and
-  // not worth the madvise calls of a first data() either (see data()).
-  static constexpr size_t kMinMapAheadBytes = size_t{1} << 20;
-  // A zero-copy span of a mapping that wants mapping ahead, and large enough to be worth it.
-  bool worth_mapping_ahead() const noexcept {
-    return !lazy && file && file->map_next_view() && stored.size() >= kMinMapAheadBytes;
-  }
+  // Spans below this map in microseconds: not worth the madvise calls of a first data(), nor
+  // a trip through the background queue that maps views ahead (io/map_ahead.hpp).
+  static constexpr size_t kMinPopulateBytes = size_t{1} << 20;
 
   // Produces the presented bytes (see TensorView::data()).
   std::span<const std::byte> data() const;
@@ -83,18 +79,13 @@ struct TensorRecord {
   // the file still covers it — the save's SourcePrefetcher maps it on another core while write()
   // copies. Every other record goes through data().
   std::span<const std::byte> bytes_for_copy() const;
-  // Maps the stored span now (advice and MADV_POPULATE_READ); the background thread's half of
-  // mapping ahead. Never throws: a span it cannot map is left to data(), which reports it.
-  void map_ahead_now() const noexcept;
-
  private:
   // AccessMode::pread: copies the stored bytes out of the file into pread_copy.
   std::span<const std::byte> read_stored_with_pread() const;
-  // Queues the records after this one, up to a window of bytes, to be mapped in the background.
-  void queue_next_ahead() const;
-  // True when the background thread has mapped the stored span (waiting for it if it is at
-  // work on it); false when the caller must map it.
-  bool mapped_ahead() const;
 };
 
-}  // namespace tensorio::detail
+namespace detail {
+using tensorio::TensorRecord;
+}  // namespace detail
+
+}  // namespace tensorio

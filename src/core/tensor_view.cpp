@@ -1,15 +1,13 @@
+#include "core/internals.hpp"
 #include "tensorio/tensor_view.hpp"
 
 #include <vector>
 
 #include "core/checked_math.hpp"
 #include "core/tensor_record.hpp"
-#include "core/view_readahead.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio {
-
-namespace detail {
 
 std::span<const std::byte> TensorRecord::data() const {
   // Fast path: after the first call every caller sees `ready` and returns without locking.
@@ -23,14 +21,15 @@ std::span<const std::byte> TensorRecord::data() const {
   if (file && !stored.empty()) {
     if (file->access() == AccessMode::pread) {
       source = read_stored_with_pread();
-    } else if (!lazy && stored.size() >= kMinMapAheadBytes && !mapped_ahead()) {
+    } else if (!lazy && stored.size() >= kMinPopulateBytes &&
+               !(file->prefetch() && file->prefetch()->claim(stored))) {
       // Read the span ahead as one sequential stream, then map it in bulk: one madvise per
       // chunk costs far less than a page fault per 64 KiB, and a truncated file surfaces
       // here as Error(file_changed) rather than as SIGBUS in the caller's loop. (Skipped when
-      // the background thread already mapped it: see view_readahead.hpp.) A smaller span is
-      // left to the kernel's fault-around: its three madvise calls cost more than the faults
-      // they save (warm 16 KiB views: 4.0 against 2.7 us each, fstat and sum included).
-      // The fstat above has just checked the file still covers it.
+      // the background lane already mapped it: see io/map_ahead.hpp.) A smaller span is left
+      // to the kernel's fault-around: its three madvise calls cost more than the faults they
+      // save (bench/RESULTS.md, small views). The fstat above has just checked the file
+      // still covers it.
       file->advise_sequential(stored);
       file->advise_willneed(stored);
       file->populate(stored);
@@ -45,71 +44,8 @@ std::span<const std::byte> TensorRecord::data() const {
   }
   result = out;
   ready.store(true, std::memory_order_release);
-  queue_next_ahead();
+  if (file && file->prefetch()) file->prefetch()->accessed(stored, file);
   return result;
-}
-
-void TensorRecord::queue_next_ahead() const {
-  // How far ahead of the view just opened the background thread works. A window of several
-  // views, not one: waking an idle thread on this kind of VM can take longer than reading a
-  // 2 MiB view, so a thread handed one view at a time arrived after the caller.
-  constexpr uint64_t kMapAheadWindow = uint64_t{64} << 20;
-  constexpr int kMaxSteps = 64;
-  if (!file || !file->map_next_view()) return;
-  std::vector<std::shared_ptr<const TensorRecord>> batch;
-  uint64_t window = 0;
-  // next_in_file links only records worth mapping ahead: the walk counts their bytes and
-  // never steps through the small views between them (a lock() per step is an atomic
-  // read-modify-write; walking every small view cost 28% of touching 16 KiB views).
-  std::shared_ptr<const TensorRecord> next = next_in_file.lock();
-  for (int step = 0; next && step < kMaxSteps && window < kMapAheadWindow; ++step) {
-    window += next->stored.size();
-    uint8_t expected = kAheadNone;
-    if (next->worth_mapping_ahead() && !next->ready.load(std::memory_order_acquire) &&
-        next->ahead.compare_exchange_strong(expected, kAheadQueued, std::memory_order_acq_rel)) {
-      batch.push_back(next);
-    }
-    next = next->next_in_file.lock();
-  }
-  if (!batch.empty()) queue_map_ahead(std::move(batch));
-}
-
-bool TensorRecord::mapped_ahead() const {
-  uint8_t state = ahead.load(std::memory_order_acquire);
-  for (;;) {
-    switch (state) {
-      case kAheadMapped: return true;
-      case kAheadNone: return false;
-      case kAheadQueued:
-        // Take it back: mapping it here beats waiting behind the records queued before it.
-        if (ahead.compare_exchange_weak(state, kAheadNone, std::memory_order_acq_rel)) {
-          return false;
-        }
-        break;
-      default:  // kAheadMapping: the thread is at work on it; two mappers would only contend
-        ahead.wait(state, std::memory_order_acquire);
-        state = ahead.load(std::memory_order_acquire);
-        break;
-    }
-  }
-}
-
-void TensorRecord::map_ahead_now() const noexcept {
-  uint8_t expected = kAheadQueued;
-  if (!ahead.compare_exchange_strong(expected, kAheadMapping, std::memory_order_acq_rel)) {
-    return;  // a caller took it back
-  }
-  uint8_t outcome = kAheadMapped;
-  try {
-    file->check_still_covers(file_offset + stored.size());
-    file->advise_sequential(stored);
-    file->advise_willneed(stored);
-    file->populate(stored);
-  } catch (...) {
-    outcome = kAheadNone;  // data() maps it again and reports the problem on its own thread
-  }
-  ahead.store(outcome, std::memory_order_release);
-  ahead.notify_all();
 }
 
 std::span<const std::byte> TensorRecord::bytes_for_copy() const {
@@ -135,8 +71,6 @@ std::span<const std::byte> TensorRecord::read_stored_with_pread() const {
   pread_copy = std::move(copy);
   return pread_copy.span();
 }
-
-}  // namespace detail
 
 namespace {
 const std::string kEmpty;
@@ -211,7 +145,7 @@ TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
                     "': expected rows of whole storage blocks, found a row of " +
                     std::to_string(inner) + " elements of " + std::string(dtype_name(rec_->dtype)));
   }
-  auto sub = std::make_shared<detail::TensorRecord>();
+  auto sub = std::make_shared<TensorRecord>();
   sub->name = rec_->name;
   sub->dtype = rec_->dtype;
   sub->shape = rec_->shape;
@@ -221,7 +155,7 @@ TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
   sub->file_offset = rec_->file_offset + *row_bytes * begin;
   sub->file = rec_->file;
   sub->stored = rec_->stored.subspan(*row_bytes * begin, sub->nbytes);
-  return TensorView(std::move(sub));
+  return Internals::make_view(std::move(sub));
 }
 
 void TensorView::check_typed_access(size_t size, size_t align) const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
 #include "core/mapped_file.hpp"
@@ -52,7 +54,7 @@ Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options)
   state->tensors.reserve(gguf->tensors.size());
   state->index.reserve(gguf->tensors.size());
   for (const GgufTensorInfo& t : gguf->tensors) {
-    TensorView view(make_record(*gguf, t));
+    TensorView view = Internals::make_view(make_record(*gguf, t));
     if (options.gguf_mlx_quantized && is_mlx_affine_dtype(t.dtype)) {
       // MLX's presentation: the blocks become weights + scales + biases (names may collide
       // with other tensors, which add() reports as duplicate_name, like MLX).
@@ -75,16 +77,16 @@ Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options)
         "ggml's own reader refuses this layout");
   }
   state->extension = std::make_shared<detail::GgufExtension>(std::move(gguf));
-  return Archive(std::move(state));
+  return detail::publish_archive(std::move(state));
 }
 
 GgufFile gguf_file(const Archive& archive) {
-  const auto* ext = dynamic_cast<const detail::GgufExtension*>(archive.state().extension.get());
+  const auto* ext = dynamic_cast<const detail::GgufExtension*>(Internals::state(archive).extension.get());
   if (ext == nullptr) {
     throw Error(ErrorCode::invalid_argument, archive.path(), no_offset,
                 "expected a gguf archive, found " + std::string(format_name(archive.format())));
   }
-  return GgufFile(ext->state());
+  return GgufAccess::file_handle(ext->state());
 }
 
 std::vector<uint64_t> ggml_ne(const TensorView& view) {

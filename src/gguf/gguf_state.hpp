@@ -15,7 +15,7 @@
 #include "core/mapped_file.hpp"
 #include "tensorio/gguf.hpp"
 
-namespace tensorio::detail {
+namespace tensorio {
 
 // Bytes of the encoded element at `p` of an array whose elements have type `element` (a
 // string: 8-byte length + characters; an array: element type + count + elements). Only for
@@ -42,7 +42,7 @@ class GgufArrayIndex {
 
 struct GgufFileState {
   std::string path;
-  std::shared_ptr<const MappedFile> file;
+  std::shared_ptr<const detail::MappedFile> file;
   uint32_t version = 3;
   uint64_t alignment = 32;
   uint64_t data_offset = 0;
@@ -63,7 +63,21 @@ struct GgufAccess {
   // The element of `array` whose encoding starts `at` bytes into the array's elements.
   static GgufValueView element_at(const GgufValueView& array, uint64_t at);
   static const GgufFileState* file(const GgufValueView& v) noexcept { return v.file_; }
+
+  static GgufFile file_handle(std::shared_ptr<const GgufFileState> state) noexcept {
+    return GgufFile(std::move(state));
+  }
+  static GgufMetadata metadata_handle(std::shared_ptr<const GgufFileState> state) noexcept {
+    return GgufMetadata(std::move(state));
+  }
 };
+
+namespace detail {
+
+using tensorio::GgufAccess;
+using tensorio::GgufArrayIndex;
+using tensorio::GgufFileState;
+using tensorio::gguf_encoded_size;
 
 // The Archive extension of a .gguf file: typed metadata JSON and the GgufFile handle.
 class GgufExtension : public ArchiveExtension {
@@ -76,4 +90,5 @@ class GgufExtension : public ArchiveExtension {
   std::shared_ptr<const GgufFileState> state_;
 };
 
-}  // namespace tensorio::detail
+}  // namespace detail
+}  // namespace tensorio

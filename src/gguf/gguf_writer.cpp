@@ -4,11 +4,11 @@
 #include <string>
 #include <unordered_set>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "gguf/gguf_parse.hpp"
 #include "tensorio/gguf.hpp"
 

@@ -1,6 +1,8 @@
 // Opening a .npy file: map, parse the preamble, check the payload is present, build the view.
 #include <memory>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
 #include "core/mapped_file.hpp"
@@ -31,8 +33,8 @@ Archive open_npy(const std::filesystem::path& path, const OpenOptions& options) 
   auto rec = detail::make_npy_record(path.stem().string(), h, file,
                                      bytes.subspan(h.data_offset, h.payload_bytes), h.data_offset);
   state->files.push_back(file);
-  state->add(TensorView(std::move(rec)));
-  return Archive(std::move(state));
+  state->add(Internals::make_view(std::move(rec)));
+  return detail::publish_archive(std::move(state));
 }
 
 }  // namespace tensorio

@@ -1,8 +1,8 @@
 // Saving a .npy file through the atomic writer.
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "core/checked_math.hpp"
 #include "core/save_checks.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "tensorio/npy.hpp"
 
 namespace tensorio {

@@ -2,6 +2,7 @@
 
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
+#include "tensorio/error.hpp"
 
 namespace tensorio::npz {
 

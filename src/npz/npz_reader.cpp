@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
@@ -250,7 +252,7 @@ struct Builder {
     if (d.in_block) {  // a plain stored member: its worker built the record, hashed its name
       std::shared_ptr<detail::TensorRecord> rec = detail::RecordBlock::share(block, i);
       rec->file = file;
-      state.add(TensorView(std::move(rec)), d.name_hash);
+      state.add(Internals::make_view(std::move(rec)), d.name_hash);
       return;
     }
     NpyHeader& h = *d.header;
@@ -275,7 +277,7 @@ struct Builder {
     if (lazy) {
       rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::move(h), check_crc);
     }
-    state.add(TensorView(std::move(rec)));
+    state.add(Internals::make_view(std::move(rec)));
   }
 
   void add_raw(const npz::MemberInfo& src) {
@@ -292,7 +294,7 @@ struct Builder {
     if (src.deflated || check_crc) {
       rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::nullopt, check_crc);
     }
-    state.add(TensorView(std::move(rec)));
+    state.add(Internals::make_view(std::move(rec)));
   }
 };
 
@@ -331,7 +333,7 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
     builder.add_member(i, index.members[i], decoded[i], infos);
   }
   state->extension = std::make_shared<npz::NpzExtension>(file, index.end.comment, std::move(infos));
-  return Archive(std::move(state));
+  return detail::publish_archive(std::move(state));
 }
 
 }  // namespace tensorio

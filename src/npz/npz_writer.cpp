@@ -4,10 +4,10 @@
 #include <thread>
 #include <unordered_set>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/parallel_deflate.hpp"
 #include "tensorio/npy.hpp"

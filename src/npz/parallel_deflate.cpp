@@ -8,9 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
+#include <system_error>
 #include <vector>
 
+#include "io/executor.hpp"
 #include "npz/member_inflate.hpp"
 #include "tensorio/error.hpp"
 
@@ -97,7 +98,7 @@ void deflate_in_order(size_t count, unsigned threads, int level,
   threads = static_cast<unsigned>(std::min<size_t>(std::max(threads, 1u), count));
   p.window = threads + 1;
   p.done.resize(count);
-  std::vector<std::thread> pool;
+  std::vector<detail::Executor::Task> pool;
   pool.reserve(threads);
   auto stop_all = [&] {
     {
@@ -105,11 +106,17 @@ void deflate_in_order(size_t count, unsigned threads, int level,
       p.stop = true;
     }
     p.changed.notify_all();
-    for (std::thread& t : pool) t.join();
+    for (detail::Executor::Task& t : pool) t.join();
   };
   try {
-    for (unsigned t = 0; t < threads; ++t)
-      pool.emplace_back(worker, std::ref(p), level, std::cref(input));
+    for (unsigned t = 0; t < threads; ++t) {
+      pool.push_back(detail::Executor::instance().start([&p, level, &input] { worker(p, level, input); }));
+      // The caller only hands members on: without a single worker nothing would deflate them.
+      if (!pool.back().running() && t == 0) {
+        throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                                "npz: could not start a deflate thread");
+      }
+    }
     for (size_t i = 0; i < count; ++i) {
       DeflatedMember m;
       {

@@ -2,6 +2,7 @@
 // produced once, on first access, by the record's LazyPayload machinery.
 #include <string>
 
+#include "core/internals.hpp"
 #include "core/aligned_buffer.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/dequantize.hpp"
@@ -20,7 +21,7 @@ class DequantizedPayload final : public detail::LazyPayload {
     // `stored` is the source's stored payload as the core fetched it (the mapping, or a pread
     // copy in AccessMode::pread). A source with a transform of its own is read through its
     // data() instead, which is thread-safe and runs once.
-    std::span<const std::byte> in = source_.record()->lazy ? source_.data() : stored;
+    std::span<const std::byte> in = Internals::record(source_)->lazy ? source_.data() : stored;
     detail::AlignedBuffer buf(static_cast<size_t>(out_bytes_));
     dequantize(source_.dtype(), in, to_, buf.span());
     buffer_ = std::move(buf);
@@ -53,7 +54,7 @@ TensorView dequantized(const TensorView& view, DType to) {
                 "tensor '" + view.name() + "': " + std::to_string(view.num_elements()) +
                     " elements do not fit in memory as " + std::string(dtype_name(to)));
   }
-  const detail::TensorRecord* src = view.record();
+  const detail::TensorRecord* src = Internals::record(view);
   auto rec = std::make_shared<detail::TensorRecord>();
   rec->name = src->name;
   rec->dtype = to;
@@ -66,7 +67,7 @@ TensorView dequantized(const TensorView& view, DType to) {
   rec->big_endian = src->big_endian;
   rec->fortran_order = src->fortran_order;
   rec->lazy = std::make_unique<DequantizedPayload>(view, to, *out_bytes);
-  return TensorView(std::move(rec));
+  return Internals::make_view(std::move(rec));
 }
 
 }  // namespace tensorio

@@ -4,6 +4,7 @@
 // repacks the weights.
 #include <string>
 
+#include "core/internals.hpp"
 #include "core/aligned_buffer.hpp"
 #include "core/endian.hpp"
 #include "core/tensor_record.hpp"
@@ -89,7 +90,7 @@ class MlxAffinePayload final : public detail::LazyPayload {
 };
 
 TensorView make_part(const TensorView& source, Part part, std::string name) {
-  const detail::TensorRecord* src = source.record();
+  const detail::TensorRecord* src = Internals::record(source);
   const DType t = source.dtype();
   const uint64_t blocks = source.num_elements() / kGroup;  // whole blocks (validated at open)
   auto rec = std::make_shared<detail::TensorRecord>();
@@ -108,7 +109,7 @@ TensorView make_part(const TensorView& source, Part part, std::string name) {
   rec->file = src->file;
   rec->stored = src->stored;
   rec->lazy = std::make_unique<MlxAffinePayload>(source, part, rec->nbytes);
-  return TensorView(std::move(rec));
+  return Internals::make_view(std::move(rec));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Opening a .safetensors file: map it, validate the header, hand out views into the mapping.
 #include <memory>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "safetensors/safetensors_records.hpp"
 #include "tensorio/safetensors.hpp"
@@ -44,8 +46,8 @@ Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& o
   state->files.push_back(st.file);
   state->tensors.reserve(st.records.size());
   state->index.reserve(st.records.size());
-  for (auto& rec : st.records) state->add(TensorView(std::move(rec)));
-  return Archive(std::move(state));
+  for (auto& rec : st.records) state->add(Internals::make_view(std::move(rec)));
+  return detail::publish_archive(std::move(state));
 }
 
 }  // namespace tensorio

@@ -4,11 +4,11 @@
 #include <array>
 #include <unordered_set>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "core/endian.hpp"
 #include "core/json_writer.hpp"
 #include "core/save_checks.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "safetensors/utf8.hpp"
 #include "tensorio/safetensors.hpp"
 
@@ -121,10 +121,12 @@ std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
   }
   json += '}';
   json.append((8 - json.size() % 8) % 8, ' ');
-  if (json.size() > kSafetensorsMaxHeaderBytes) {
+  // The writer holds itself to the reader's default cap, so that what it writes opens anywhere.
+  constexpr uint64_t kMaxHeaderBytes = Limits{}.max_header_bytes;
+  if (json.size() > kMaxHeaderBytes) {
     throw Error(ErrorCode::header_too_large, "", no_offset,
                 "safetensors: expected a header of at most " +
-                    std::to_string(kSafetensorsMaxHeaderBytes) + " bytes, found " +
+                    std::to_string(kMaxHeaderBytes) + " bytes, found " +
                     std::to_string(json.size()) + " (too many tensors or too much metadata)");
   }
   std::string out(8, '\0');

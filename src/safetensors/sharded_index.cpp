@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/mapped_file.hpp"
 #include "safetensors/safetensors_records.hpp"
@@ -146,8 +148,7 @@ Archive open_safetensors_index(const fs::path& index_path, const OpenOptions& op
         state->notes.push_back("tensor '" + rec->name + "' in shard '" + shard +
                                "' is not listed in the weight_map");
       }
-      TensorView view(std::move(rec));
-      state->add(view);
+      state->add(Internals::make_view(std::move(rec)));
       found_in.emplace(std::string_view(state->tensors.back().name()), shard);
     }
     state->files.push_back(st.file);
@@ -177,7 +178,7 @@ Archive open_safetensors_index(const fs::path& index_path, const OpenOptions& op
   for (const std::string& name : unreferenced) {
     state->notes.push_back("shard '" + name + "' is in the index's directory but not referenced");
   }
-  return Archive(std::move(state));
+  return detail::publish_archive(std::move(state));
 }
 
 }  // namespace tensorio

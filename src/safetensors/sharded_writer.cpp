@@ -3,9 +3,10 @@
 #include <cstdio>
 #include <unordered_set>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "core/json_writer.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
+#include "tensorio/error.hpp"
 #include "tensorio/safetensors.hpp"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/name_index.hpp"
-#include "core/parallel.hpp"
+#include "io/parallel.hpp"
 #include "tensorio/error.hpp"
 #include "zip/zip_format.hpp"
 

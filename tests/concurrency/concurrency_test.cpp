@@ -10,8 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/helper_pool.hpp"
-#include "core/parallel.hpp"
+#include "core/internals.hpp"
+#include "io/executor.hpp"
+#include "io/parallel.hpp"
 #include "core/tensor_record.hpp"
 #include "support/sample_files.hpp"
 #include "tensorio/dequantize.hpp"
@@ -81,8 +82,8 @@ TEST_P(SharedFile, SixteenThreadsFirstTouchOneArchive) {
       for (int t = 0; t < kThreads; ++t) EXPECT_EQ(seen[t][i], seen[0][i]) << v.name();
       EXPECT_EQ(copy(v.data()), expected_[i]) << v.name();
       // One run per record however many threads asked first (0 for a zero-copy mmap view).
-      uint32_t runs = v.record()->transform_runs.load();
-      EXPECT_EQ(runs, v.record()->lazy ? 1u : 0u) << v.name();
+      uint32_t runs = Internals::record(v)->transform_runs.load();
+      EXPECT_EQ(runs, Internals::record(v)->lazy ? 1u : 0u) << v.name();
     }
   }
 }
@@ -135,7 +136,7 @@ TEST(DequantizedGguf, SixteenThreadsShareOneDequantizedView) {
   race([&](int t) { seen[t] = deq.data().data(); });
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(seen[t], seen[0]);
   EXPECT_EQ(copy(deq.data()), expected);
-  EXPECT_EQ(deq.record()->transform_runs.load(), 1u);
+  EXPECT_EQ(Internals::record(deq)->transform_runs.load(), 1u);
 }
 
 // Large uncompressed saves run a helper thread that maps the source ahead of write() and
@@ -208,16 +209,16 @@ namespace {
 // before it finished its share — here the caller's share waits until every helper is in, so
 // all must take part. Items that call parallel_for themselves find the pool busy and get
 // threads of their own; sixteen threads using parallel_for at once get every item done once.
-TEST(HelperPool, EveryWorkerOnceNestedAndConcurrentCallers) {
-  detail::HelperPool& pool = detail::HelperPool::instance();
-  for (unsigned helpers = 1; helpers <= detail::HelperPool::kHelpers; ++helpers) {
+TEST(Executor, EveryWorkerOnceNestedAndConcurrentCallers) {
+  detail::Executor& pool = detail::Executor::instance();
+  for (unsigned helpers = 1; helpers <= detail::Executor::kPoolHelpers; ++helpers) {
     std::vector<std::atomic<int>> runs(helpers + 1), inside(helpers + 1);
     std::atomic<unsigned> entered{0};
     std::atomic<int> nested_refused{0}, overlapped{0};
-    bool ran = pool.run(helpers, [&](unsigned worker) {
+    bool ran = pool.try_fork_join(helpers, [&](unsigned worker) {
       if (inside[worker].fetch_add(1) != 0) overlapped.fetch_add(1);
       runs[worker].fetch_add(1);
-      if (!pool.run(1, [](unsigned) {})) nested_refused.fetch_add(1);
+      if (!pool.try_fork_join(1, [](unsigned) {})) nested_refused.fetch_add(1);
       if (worker == 0) {  // the caller's share: wait (up to 10 s) for every helper to be in
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (entered.load() < helpers && std::chrono::steady_clock::now() < until) {
@@ -239,7 +240,7 @@ TEST(HelperPool, EveryWorkerOnceNestedAndConcurrentCallers) {
     EXPECT_EQ(nested_refused.load(), total);
     EXPECT_EQ(overlapped.load(), 0);
   }
-  EXPECT_FALSE(pool.run(detail::HelperPool::kHelpers + 1, [](unsigned) {}));
+  EXPECT_FALSE(pool.try_fork_join(detail::Executor::kPoolHelpers + 1, [](unsigned) {}));
 
   std::vector<std::atomic<int>> done(kThreads * 1000);
   race([&](int t) {

@@ -3,6 +3,7 @@
 // tensors (name, dtype, shape, bytes) and the same string metadata.
 //
 // The format is chosen from the input's magic bytes, so the committed seeds are plain files.
+#include <optional>
 #include <unistd.h>
 
 #include <cstring>
@@ -84,11 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tensorio::testing::GuardedInput input(data, size);
   tensorio::detail::MemoryFile file(std::string("/tensorio-fuzz/input") + ext, input.bytes());
 
-  tensorio::Archive first{nullptr};
+  std::optional<tensorio::Archive> first;
   std::vector<tensorio::TensorRef> refs;
   try {
     first = tensorio::load(file.path());
-    for (const auto& v : first.tensors()) refs.push_back(tensorio::TensorRef::from_view(v));
+    for (const auto& v : first->tensors()) refs.push_back(tensorio::TensorRef::from_view(v));
   } catch (const tensorio::Error&) {
     return 0;  // not a loadable file: the format targets cover how it was rejected
   }
@@ -96,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fs::path out = scratch.path / (std::string("roundtrip") + ext);
   tensorio::SaveOptions options;
   options.buffer_bytes = 64 << 10;
-  options.metadata = first.string_metadata();
+  options.metadata = first->string_metadata();
   try {
     tensorio::save(out, refs, options);
   } catch (const tensorio::Error& e) {
@@ -105,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     tensorio::Archive second = tensorio::load(out);
-    compare(first, second, ext);
+    compare(*first, second, ext);
   } catch (const tensorio::Error& e) {
     violation(std::string("a file tensorio saved does not load: ") + e.what());
   }

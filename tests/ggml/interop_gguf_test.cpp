@@ -21,6 +21,7 @@
 
 #include "dump_format.hpp"
 #include "harness_client.hpp"
+#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"

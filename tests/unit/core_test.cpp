@@ -17,12 +17,12 @@
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
 #include "core/dims.hpp"
-#include "core/helper_pool.hpp"
+#include "io/executor.hpp"
 #include "core/json_writer.hpp"
 #include "core/mapped_file.hpp"
 #include "core/name_index.hpp"
 #include "core/page_range.hpp"
-#include "core/parallel.hpp"
+#include "io/parallel.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -383,7 +383,7 @@ TEST(FormatFromPath, ByExtension) {
 
 // The helper pool's threads do not exist in a fork()ed child: there the pool refuses every
 // job and parallel_for starts threads of its own, and still does every item once.
-TEST(HelperPool, ForkedChildFallsBackToItsOwnThreads) {
+TEST(Executor, ForkedChildFallsBackToItsOwnThreads) {
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TENSORIO_SANITIZED_ALLOCATOR 1
@@ -395,15 +395,15 @@ TEST(HelperPool, ForkedChildFallsBackToItsOwnThreads) {
   // sanitizers' allocators are not (a lock another thread held at the fork stays held).
   GTEST_SKIP() << "allocating after a multi-threaded fork needs glibc's allocator";
 #endif
-  tensorio::detail::HelperPool& pool =
-      tensorio::detail::HelperPool::instance();  // started in the parent
+  tensorio::detail::Executor& pool =
+      tensorio::detail::Executor::instance();  // started in the parent
   std::atomic<int> parent_items{0};
   tensorio::detail::parallel_for(100, 3, [&](size_t, unsigned) { parent_items.fetch_add(1); });
   ASSERT_EQ(parent_items.load(), 100);
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    bool refused = !pool.run(1, [](unsigned) {});
+    bool refused = !pool.try_fork_join(1, [](unsigned) {});
     std::atomic<int> items{0};
     tensorio::detail::parallel_for(100, 3, [&](size_t, unsigned) { items.fetch_add(1); });
     ::_exit(refused && items.load() == 100 ? 0 : 1);
@@ -412,7 +412,7 @@ TEST(HelperPool, ForkedChildFallsBackToItsOwnThreads) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_TRUE(pool.run(1, [](unsigned) {})) << "the parent's pool still works";
+  EXPECT_TRUE(pool.try_fork_join(1, [](unsigned) {})) << "the parent's pool still works";
 }
 
 // Header decoding on several threads must raise the error a sequential loop would: the one of

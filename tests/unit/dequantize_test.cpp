@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/internals.hpp"
 #include "core/tensor_record.hpp"
 #include "quant/half.hpp"
 #include "tensorio/dequantize.hpp"
@@ -243,7 +244,7 @@ tensorio::TensorView memory_view(DType t, std::vector<uint64_t> shape,
   rec->num_elements = *tensorio::element_count(rec->shape);
   rec->nbytes = bytes.size();
   rec->stored = bytes;
-  return tensorio::TensorView(std::move(rec));
+  return tensorio::Internals::make_view(std::move(rec));
 }
 
 TEST(DequantizedView, LazyOnceAndThreadSafe) {

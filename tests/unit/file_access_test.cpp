@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/internals.hpp"
+#include "io/map_ahead.hpp"
 #include "core/mapped_file.hpp"
 #include "core/tensor_record.hpp"
 #include "support/sample_files.hpp"
@@ -57,7 +59,7 @@ TEST_P(EachSample, PreadGivesTheSameBytesFromOwnedBuffers) {
     EXPECT_EQ(copy(cd), copy(m.data())) << c.name();
     // Not a span of the mapping: the bytes came through pread.
     if (!cd.empty()) {
-      EXPECT_FALSE(inside(cd, c.record()->file->bytes())) << c.name();
+      EXPECT_FALSE(inside(cd, Internals::record(c)->file->bytes())) << c.name();
     }
     EXPECT_TRUE(c.aligned());
   }
@@ -130,7 +132,7 @@ TEST(Pread, ByteSwappedNpyIsTransformedFromThePreadCopy) {
   ASSERT_EQ(values.size(), 2u);
   EXPECT_EQ(values[0], 1.0);
   EXPECT_EQ(values[1], 2.0);
-  EXPECT_EQ(a.tensors()[0].record()->transform_runs.load(), 1u);
+  EXPECT_EQ(Internals::record(a.tensors()[0])->transform_runs.load(), 1u);
 }
 
 TEST(Pread, ShortReadInTheMiddleIsFileChanged) {
@@ -153,7 +155,7 @@ TEST(Pread, ShortReadInTheMiddleIsFileChanged) {
   // the end of the file early is file_changed too.
   std::vector<std::byte> buf(4096);
   try {
-    a.tensors()[0].record()->file->read_at(299000, buf);
+    Internals::record(a.tensors()[0])->file->read_at(299000, buf);
     FAIL() << "expected Error(file_changed) from read_at";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::file_changed) << e.what();
@@ -233,17 +235,18 @@ bool eventually(Pred pred) {
   return true;
 }
 
+using detail::AheadState;
+using detail::map_ahead_state;
+
 TEST(MapAhead, FirstAccessHasTheNextViewsMappedInTheBackground) {
   FourTensors f;
   Archive a = load(f.path);
   ASSERT_EQ(a.size(), 4u);
-  using detail::TensorRecord;
-  EXPECT_EQ(a.tensors()[1].record()->ahead.load(), TensorRecord::kAheadNone);  // nothing at open
+  EXPECT_EQ(map_ahead_state(a.tensors()[1]), AheadState::idle);  // nothing at open
   EXPECT_EQ(copy(a.tensors()[0].data()), f.payloads[0]);
   for (size_t i = 1; i < 4; ++i) {
-    const TensorRecord* r = a.tensors()[i].record();
-    EXPECT_TRUE(eventually([&] { return r->ahead.load() == TensorRecord::kAheadMapped; }))
-        << "tensor " << i << " left in state " << int(r->ahead.load());
+    EXPECT_TRUE(eventually([&] { return map_ahead_state(a.tensors()[i]) == AheadState::mapped; }))
+        << "tensor " << i << " left in state " << int(map_ahead_state(a.tensors()[i]));
   }
   // A mapped view hands out the same bytes without mapping them again.
   for (size_t i = 1; i < 4; ++i) EXPECT_EQ(copy(a.tensors()[i].data()), f.payloads[i]);
@@ -257,23 +260,23 @@ TEST(MapAhead, OffWhenTheOptionSaysSo) {
   (void)a.tensors()[0].data();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   for (size_t i = 1; i < 4; ++i) {
-    EXPECT_EQ(a.tensors()[i].record()->ahead.load(), detail::TensorRecord::kAheadNone);
+    EXPECT_EQ(map_ahead_state(a.tensors()[i]), AheadState::untracked);
     EXPECT_EQ(copy(a.tensors()[i].data()), f.payloads[i]);
   }
 }
 
 TEST(MapAhead, TruncationAfterTheNextViewsWereQueuedIsFileChanged) {
-  // Whether the background thread mapped them before the cut or failed on them after it, the
+  // Whether the background lane mapped them before the cut or failed on them after it, the
   // views past the new end fail with file_changed on the caller's thread, and nothing raises
   // SIGBUS.
   FourTensors f;
   Archive a = load(f.path);
   (void)a.tensors()[0].data();
   ASSERT_EQ(::truncate(f.path.c_str(), static_cast<off_t>(a.tensors()[2].file_offset())), 0);
-  for (const detail::TensorRecord* r : {a.tensors()[2].record(), a.tensors()[3].record()}) {
+  for (size_t i : {2u, 3u}) {
     EXPECT_TRUE(eventually([&] {
-      auto s = r->ahead.load();
-      return s == detail::TensorRecord::kAheadMapped || s == detail::TensorRecord::kAheadNone;
+      auto s = map_ahead_state(a.tensors()[i]);
+      return s == AheadState::mapped || s == AheadState::idle;
     }));
   }
   EXPECT_EQ(copy(a.tensors()[1].data()), f.payloads[1]);
@@ -287,12 +290,11 @@ TEST(MapAhead, TruncationAfterTheNextViewsWereQueuedIsFileChanged) {
   }
 }
 
-TEST(MapAhead, TheWalkLinksOnlyViewsWorthMappingAndSkipsTheSmallOnes) {
-  // Big (2 MiB) and small (16 KiB, below TensorRecord::kMinMapAheadBytes) views interleaved:
-  // every record links to the next big one after it, a first data() of a small view queues
-  // the big views after it, and the small views are never queued (the kernel's fault-around
-  // maps them for less than the system calls would cost).
-  using detail::TensorRecord;
+TEST(MapAhead, OnlyViewsWorthMappingAreTrackedAndASmallViewQueuesTheBigOnesAfterIt) {
+  // Big (2 MiB) and small (16 KiB, below TensorRecord::kMinPopulateBytes) views interleaved:
+  // a first data() of a small view queues the big views after it in the file (not the one
+  // before), and the small views are never tracked (the kernel's fault-around maps them for
+  // less than the system calls would cost).
   TempDir dir;
   auto path = dir / "mixed.safetensors";
   const std::vector<size_t> sizes = {2u << 20, 16u << 10, 16u << 10, 2u << 20, 16u << 10, 2u << 20};
@@ -302,25 +304,16 @@ TEST(MapAhead, TheWalkLinksOnlyViewsWorthMappingAndSkipsTheSmallOnes) {
   for (size_t i = 0; i < sizes.size(); ++i) {
     refs.push_back({"t" + std::to_string(i), DType::uint8, {sizes[i]}, payloads[i]});
   }
-  save(path, refs);
+  (void)save(path, refs);
   Archive a = load(path);
   ASSERT_EQ(a.size(), sizes.size());
-  auto rec = [&](size_t i) { return a.tensors()[i].record(); };
-  const std::vector<int> next_big = {3, 3, 3, 5, 5, -1};
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    auto next = rec(i)->next_in_file.lock();
-    if (next_big[i] < 0) {
-      EXPECT_EQ(next, nullptr) << "tensor " << i;
-    } else {
-      EXPECT_EQ(next.get(), rec(static_cast<size_t>(next_big[i]))) << "tensor " << i;
-    }
-  }
   EXPECT_EQ(copy(a.tensors()[1].data()), payloads[1]);
   for (size_t i : {3u, 5u}) {
-    EXPECT_TRUE(eventually([&] { return rec(i)->ahead.load() == TensorRecord::kAheadMapped; }))
-        << "tensor " << i << " left in state " << int(rec(i)->ahead.load());
+    EXPECT_TRUE(eventually([&] { return map_ahead_state(a.tensors()[i]) == AheadState::mapped; }))
+        << "tensor " << i << " left in state " << int(map_ahead_state(a.tensors()[i]));
   }
-  for (size_t i : {0u, 2u, 4u}) EXPECT_EQ(rec(i)->ahead.load(), TensorRecord::kAheadNone) << i;
+  EXPECT_EQ(map_ahead_state(a.tensors()[0]), AheadState::idle);
+  for (size_t i : {1u, 2u, 4u}) EXPECT_EQ(map_ahead_state(a.tensors()[i]), AheadState::untracked) << i;
   for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(copy(a.tensors()[i].data()), payloads[i]);
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
 
 namespace fs = std::filesystem;

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
 
 namespace fs = std::filesystem;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/internals.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
@@ -159,7 +160,7 @@ TEST(LazyViews, TransformRunsExactlyOnceUnderContention) {
   rec->num_elements = 64;
   rec->nbytes = 64;
   rec->lazy = std::make_unique<CountingPayload>(runs);
-  TensorView v(rec);
+  TensorView v = Internals::make_view(rec);
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] { EXPECT_EQ(v.data()[63], std::byte{42}); });

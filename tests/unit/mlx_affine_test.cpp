@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quant/half.hpp"
+#include "tensorio/tensorio.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 

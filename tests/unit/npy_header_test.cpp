@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "tensorio/error.hpp"
 #include "tensorio/npy.hpp"
 #include "test_util.hpp"
 

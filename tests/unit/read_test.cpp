@@ -15,8 +15,9 @@
 #include <random>
 #include <vector>
 
+#include "core/internals.hpp"
 #include "core/archive_state.hpp"
-#include "core/file_reader.hpp"
+#include "io/file_reader.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/read.hpp"
@@ -163,7 +164,7 @@ TEST_F(ReadTest, DirectRefusedFallsBackToBufferedReads) {
   for (ReadPath path : {ReadPath::direct, ReadPath::automatic}) {
     // Drop the cached pages (where the filesystem can): with O_DIRECT refused, both paths
     // read everything buffered.
-    ::posix_fadvise(v.record()->file->fd(), 0, 0, POSIX_FADV_DONTNEED);
+    ::posix_fadvise(Internals::record(v)->file->fd(), 0, 0, POSIX_FADV_DONTNEED);
     std::vector<std::byte> dst(v.nbytes() - 5);
     ReadStats s = read_into(v, dst, 5, small_blocks(path));
     EXPECT_EQ(0, std::memcmp(dst.data(), v.data().data() + 5, dst.size()));
@@ -265,10 +266,10 @@ Archive combine(const std::vector<fs::path>& files) {
   state->path = files[0].string();
   for (const fs::path& f : files) {
     Archive one = load(f);
-    state->files.push_back(one.state().files[0]);
+    state->files.push_back(Internals::state(one).files[0]);
     state->add(one.tensors()[0]);
   }
-  return Archive(state);
+  return Internals::make_archive(state);
 }
 
 TEST_F(ReadTest, ReadAllFillsEveryDestinationAndReportsProgress) {

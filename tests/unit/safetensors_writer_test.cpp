@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <random>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "safetensors_test_util.hpp"
 #include "tensorio/safetensors.hpp"
 #include "tensorio/tensorio.hpp"
@@ -182,7 +182,7 @@ TEST(SafetensorsWriter, RefusesWhatItCannotWrite) {
   EXPECT_EQ(code({}, {{"k", "\xc0\xaf"}}), ErrorCode::invalid_argument);
   EXPECT_FALSE(fs::exists(dir / "x.safetensors"));
   // The writer's header cap is the reference's.
-  std::string big(kSafetensorsMaxHeaderBytes, 'x');
+  std::string big(Limits{}.max_header_bytes, 'x');
   EXPECT_EQ(code({}, {{"k", big}}), ErrorCode::header_too_large);
 }
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "support/sample_files.hpp"
 #include "tensorio/tensorio.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/mapped_file.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
 #include "tensorio/npz.hpp"
 #include "tensorio/tensorio.hpp"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "core/internals.hpp"
 #include "core/archive_state.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz_test_util.hpp"
@@ -230,7 +231,7 @@ TEST(ZipWriter, SparseMemberOver4GiBReadsBackThroughZip64) {
   auto d = v.stored_bytes();
   ASSERT_EQ(d.size(), elements * 4);
   EXPECT_EQ(d[d.size() - 1], std::byte{0});
-  auto idx = zip::read_zip_index(a.state().files[0]->bytes(), p.string(), {});
+  auto idx = zip::read_zip_index(Internals::state(a).files[0]->bytes(), p.string(), {});
   EXPECT_TRUE(idx.members[0].entry.zip64);
   std::filesystem::remove(p);
 }
@@ -294,8 +295,8 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
   EXPECT_TRUE(verify(ar).empty());
   // Each member's data head is a copy of the first bytes of its data.
   auto idx =
-      zip::read_zip_index(ar.state().files[0]->bytes(), p.string(), {}, ar.state().files[0].get());
-  auto whole = ar.state().files[0]->bytes();
+      zip::read_zip_index(Internals::state(ar).files[0]->bytes(), p.string(), {}, Internals::state(ar).files[0].get());
+  auto whole = Internals::state(ar).files[0]->bytes();
   for (const zip::ZipMember& m : idx.members) {
     uint64_t n = std::min<uint64_t>(m.entry.compressed_size, zip::kDataHeadBytes);
     ASSERT_EQ(m.data_head.size(), n) << m.entry.name;
@@ -349,7 +350,7 @@ TEST(ZipIndex, ThreadCountChangesNeitherResultNorError) {
   // the first bad member in directory order, as a sequential reader would.
   auto bytes = read_all(p);
   Archive ok = open_npz(p);
-  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  auto idx = zip::read_zip_index(Internals::state(ok).files[0]->bytes(), p.string(), {});
   for (size_t m : {250u, 150u}) bytes[idx.members[m].entry.local_header_offset] = std::byte{'X'};
   auto bad = temp_path("many_bad.npz");
   write_all(bad, bytes);
@@ -370,7 +371,7 @@ TEST(ZipIndex, CentralAndLocalErrorsComeInDirectoryOrder) {
   save_npz(p, refs);
   auto bytes = read_all(p);
   Archive ok = open_npz(p);
-  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  auto idx = zip::read_zip_index(Internals::state(ok).files[0]->bytes(), p.string(), {});
   // Member 120's central header says disk 7 (offset 34 of the header); member 200's local
   // header signature is broken; member 60's central header claims method 12 (bzip2).
   auto central = [&](size_t m) { return idx.members[m].entry.header_offset; };
@@ -415,7 +416,7 @@ TEST(ZipIndex, TotalInflatedLimitNamesTheMemberThatCrossesIt) {
   auto p = temp_path("total.npz");
   save_npz(p, refs, compressed);
   Archive ok = open_npz(p);
-  auto idx = zip::read_zip_index(ok.state().files[0]->bytes(), p.string(), {});
+  auto idx = zip::read_zip_index(Internals::state(ok).files[0]->bytes(), p.string(), {});
   uint64_t member_size = idx.members[0].entry.uncompressed_size;  // the same for every member
   Limits crossed_at_25;
   crossed_at_25.max_total_inflated_bytes = member_size * 25 + member_size / 2;

@@ -1,4 +1,4 @@
-#include "core/atomic_writer.hpp"
+#include "io/atomic_writer.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "core/file_reader.hpp"
+#include "io/file_reader.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,7 +12,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/page_range.hpp"
-#include "core/stream_copy.hpp"
+#include "io/stream_copy.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::detail {

@@ -1,4 +1,4 @@
-#include "core/stream_copy.hpp"
+#include "io/stream_copy.hpp"
 
 #include <cstdint>
 #include <cstring>

@@ -2,6 +2,7 @@
 // its own magic.
 #include <algorithm>
 
+#include "core/internals.hpp"
 #include "core/save_checks.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/gguf.hpp"
@@ -59,7 +60,7 @@ TensorRef TensorRef::from_view(const TensorView& view) {
   r.dtype = view.dtype();
   r.shape.assign(view.shape().begin(), view.shape().end());
   // A zero-copy view is borrowed as it lies in the mapping; save() maps it ahead of write().
-  r.data = view.record() ? view.record()->bytes_for_copy() : view.data();
+  r.data = Internals::record(view) ? Internals::record(view)->bytes_for_copy() : view.data();
   return r;
 }
 

@@ -27,8 +27,9 @@
 #include <memory>
 #include <optional>
 #include <span>
-#include <thread>
 #include <vector>
+
+#include "io/executor.hpp"
 
 namespace tensorio::detail {
 
@@ -54,7 +55,7 @@ class SourcePrefetcher {
   SourcePrefetcher(const SourcePrefetcher&) = delete;
   SourcePrefetcher& operator=(const SourcePrefetcher&) = delete;
 
-  bool active() const noexcept { return helper_.joinable(); }
+  bool active() const noexcept { return helper_.running(); }
 
   // The writer's progress in bytes written so far (any monotonic count at least the source bytes
   // consumed: the output file's position serves). Lets the helper move its window on.
@@ -76,7 +77,7 @@ class SourcePrefetcher {
   std::atomic<uint64_t> written_{0};
   std::atomic<size_t> spans_done_{0};
   std::atomic<bool> stop_{false};
-  std::thread helper_;
+  Executor::Task helper_;
 };
 
 }  // namespace tensorio::detail

@@ -1,5 +1,6 @@
 // read_into / read_all / prefetch: the work is cut into blocks and spread over a few threads
 // (core/parallel.hpp); each block goes through the FileReader of its file.
+#include "core/internals.hpp"
 #include "tensorio/read.hpp"
 
 #include <algorithm>
@@ -10,8 +11,8 @@
 
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
-#include "core/file_reader.hpp"
-#include "core/parallel.hpp"
+#include "io/file_reader.hpp"
+#include "io/parallel.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/error.hpp"
 
@@ -109,7 +110,7 @@ ReadStats read_into(const TensorView& view, std::span<std::byte> dst, uint64_t o
                     std::to_string(view.nbytes()) + " bytes, found " + std::to_string(dst.size()) +
                     " bytes from offset " + std::to_string(offset));
   }
-  const TensorRecord& rec = *view.record();
+  const TensorRecord& rec = *Internals::record(view);
   std::vector<Job> jobs;
   std::unique_ptr<FileReader> reader;
   if (readable_from_file(rec)) {
@@ -144,7 +145,7 @@ ReadStats read_all(const Archive& archive, std::span<const std::span<std::byte>>
     }
     total += v.nbytes();
     if (dsts[i].empty()) continue;
-    const TensorRecord& rec = *v.record();
+    const TensorRecord& rec = *Internals::record(v);
     if (!readable_from_file(rec)) {
       // One job per transform: different tensors' transforms run in parallel.
       jobs.push_back({&v, nullptr, 0, dsts[i]});
@@ -168,7 +169,7 @@ void prefetch(const Archive& archive, const PrefetchOptions& options) {
   size_t step = std::max<size_t>(options.chunk_bytes, FileReader::kDirectAlignment);
   for (const TensorView& v : archive.tensors()) {
     total += v.nbytes();
-    const TensorRecord& rec = *v.record();
+    const TensorRecord& rec = *Internals::record(v);
     if (v.materialized() || v.nbytes() == 0 || rec.lazy || !rec.file) {
       chunks.push_back({&v, {}, v.nbytes()});
     } else {
@@ -186,7 +187,7 @@ void prefetch(const Archive& archive, const PrefetchOptions& options) {
                          if (c.span.empty()) {
                            (void)c.view->data();
                          } else {
-                           const auto& file = *c.view->record()->file;
+                           const auto& file = *Internals::record(*c.view)->file;
                            file.advise_willneed(c.span);
                            file.populate(c.span);
                          }

@@ -1,4 +1,4 @@
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 
 #include <algorithm>
 
@@ -41,11 +41,11 @@ SourcePrefetcher::SourcePrefetcher(std::vector<std::span<const std::byte>> spans
   if (std::thread::hardware_concurrency() < 2) return;
   crcs_ = std::make_unique<uint32_t[]>(spans_.size());
   crc_ok_ = std::make_unique<bool[]>(spans_.size());
-  helper_ = std::thread([this] { run(); });
+  helper_ = Executor::instance().start([this] { run(); });
 }
 
 SourcePrefetcher::~SourcePrefetcher() {
-  if (!helper_.joinable()) return;
+  if (!helper_.running()) return;
   stop_.store(true, std::memory_order_relaxed);
   // Wake a helper waiting for the writer to move on.
   written_.store(UINT64_MAX, std::memory_order_release);
@@ -54,13 +54,13 @@ SourcePrefetcher::~SourcePrefetcher() {
 }
 
 void SourcePrefetcher::advance(uint64_t written) noexcept {
-  if (!helper_.joinable()) return;
+  if (!helper_.running()) return;
   written_.store(written, std::memory_order_release);
   written_.notify_one();
 }
 
 std::optional<uint32_t> SourcePrefetcher::crc(size_t i) {
-  if (!helper_.joinable() || !crc32_ || i >= spans_.size()) return std::nullopt;
+  if (!helper_.running() || !crc32_ || i >= spans_.size()) return std::nullopt;
   for (size_t done = spans_done_.load(std::memory_order_acquire); done <= i;
        done = spans_done_.load(std::memory_order_acquire)) {
     spans_done_.wait(done, std::memory_order_acquire);

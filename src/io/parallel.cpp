@@ -1,6 +1,6 @@
-#include "core/parallel.hpp"
+#include "io/parallel.hpp"
 
-#include "core/helper_pool.hpp"
+#include "io/executor.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -32,18 +32,12 @@ void parallel_for(size_t count, unsigned threads,
       }
     }
   };
-  if (workers == 1 || !HelperPool::instance().run(workers - 1, loop)) {
+  if (workers == 1) {
+    loop(0);
+  } else if (!Executor::instance().try_fork_join(workers - 1, loop)) {
     // The pool is busy (another open, or parallel_for called from inside an item) or too
     // small: threads of this call's own.
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    try {
-      for (unsigned w = 1; w < workers; ++w) pool.emplace_back(loop, w);
-    } catch (...) {
-      // Could not start a thread (resource limits): the ones running plus the caller finish.
-    }
-    loop(0);
-    for (std::thread& t : pool) t.join();
+    Executor::instance().run_dedicated(workers - 1, loop);
   }
   if (first_error) std::rethrow_exception(first_error);
 }

@@ -1,8 +1,8 @@
 // parallel_for — runs independent work items on a few threads, for the read paths.
 //
 // The caller's thread is one of the workers, so a single-threaded run uses no other thread;
-// the others come from the process's HelperPool when it is free and large enough, and are
-// started for the call otherwise. Items are handed out in index order from one atomic counter
+// the others come from the Executor's pool when it is free and large enough, and are started
+// for the call (by the Executor) otherwise. Items are handed out in index order from one atomic counter
 // (a block queue: a slow item never holds up the rest). The first exception thrown by any item
 // stops the hand-out and is rethrown on the caller's thread once every worker has stopped; later
 // exceptions are dropped.
@@ -33,10 +33,8 @@ void parallel_for_in_order(size_t count, unsigned threads, size_t batch,
 // Threads for decoding header records at open (OpenOptions::open_threads) worth `work` units
 // (a unit is the cost of a stored npz member: one small pread and an npy header, well under a
 // microsecond): `requested` when not 0; else 1 below kHeaderWorkPerThread units, and
-// min(4, hardware concurrency) from there. Measured on 2 cores with the helper pool (session 6,
-// medians of 400 opens of NumPy-written archives): 128 members open in 87 us on one thread and
-// on two; 256 in 168-172 us on one, 147 on two; 512 in 328 on one, 277 on two. Below that a
-// helper's wake-up and the cross-core traffic of gathering its records cost what it saves.
+// min(4, hardware concurrency) from there. Below that threshold a helper's wake-up and the
+// cross-core traffic of gathering its records cost what it saves (bench/RESULTS.md, "Open").
 inline constexpr size_t kHeaderWorkPerThread = 256;
 unsigned header_threads(unsigned requested, size_t work) noexcept;
 

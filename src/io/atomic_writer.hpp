@@ -23,7 +23,7 @@
 #include <string>
 
 #include "core/aligned_buffer.hpp"
-#include "core/source_prefetch.hpp"
+#include "io/source_prefetch.hpp"
 #include "tensorio/options.hpp"
 
 namespace tensorio::detail {
