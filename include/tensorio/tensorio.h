@@ -59,6 +59,15 @@
 
 #include "tensorio/export.h"
 
+/* The enums below take any int in C. C++ allows an enum without a fixed underlying type only
+ * the values of its enumerators' bit width, so a value the library must reject (a dtype of 77)
+ * would be undefined behaviour on its side: there they are given `int` as their type. */
+#ifdef __cplusplus
+#define TIO_ENUM_INT : int
+#else
+#define TIO_ENUM_INT
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -67,7 +76,7 @@ extern "C" {
  * Status codes. Values 1..35 are those of tensorio::ErrorCode in tensorio/error.hpp, one to one
  * and with the same meaning; the values are stable and new codes are only ever added. Codes that
  * exist only on the C side start at 1000. */
-typedef enum tio_status {
+typedef enum tio_status TIO_ENUM_INT {
   TIO_OK = 0,
   TIO_ERR_IO_ERROR = 1,             /* an operating-system call failed (open, read, mmap, ...) */
   TIO_ERR_FILE_NOT_FOUND = 2,       /* the path does not exist */
@@ -129,7 +138,7 @@ TENSORIO_API void tio_string_free(char* string);
 
 /* ---------------------------------------------------------------------------------------------
  * Element types. Values are those of tensorio::DType and are stable. */
-typedef enum tio_dtype {
+typedef enum tio_dtype TIO_ENUM_INT {
   TIO_DTYPE_BOOL = 0,
   TIO_DTYPE_INT8 = 1,
   TIO_DTYPE_INT16 = 2,
@@ -198,7 +207,7 @@ TENSORIO_API tio_status tio_dtype_block(tio_dtype dtype, uint32_t* elements, uin
 
 /* ---------------------------------------------------------------------------------------------
  * Formats. Values are those of tensorio::Format. */
-typedef enum tio_format {
+typedef enum tio_format TIO_ENUM_INT {
   TIO_FORMAT_AUTO = -1, /* tio_open only: choose by the path's extension */
   TIO_FORMAT_NPY = 0,
   TIO_FORMAT_NPZ = 1,
@@ -234,7 +243,7 @@ typedef struct tio_limits {
   uint64_t max_total_inflated_bytes;
 } tio_limits;
 
-typedef enum tio_access {
+typedef enum tio_access TIO_ENUM_INT {
   TIO_ACCESS_MMAP = 0, /* payloads are pointers into a read-only mapping (zero-copy) */
   TIO_ACCESS_PREAD = 1 /* payloads are copied with pread() into owned buffers on first access */
 } tio_access;
@@ -476,5 +485,7 @@ TENSORIO_API tio_status tio_save(const char* path, const tio_tensor_desc* tensor
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+#undef TIO_ENUM_INT
 
 #endif /* TENSORIO_TENSORIO_H */
