@@ -32,8 +32,9 @@
  *
  * OUTPUT ARGUMENTS. Results are returned through pointer arguments, which must not be NULL
  * unless a function says so (a NULL one fails with TIO_ERR_INVALID_ARGUMENT). On failure, every
- * output the function was given is cleared (NULL for pointers and handles, 0 for numbers), so a
- * handle output can always be passed to its *_free function afterwards.
+ * output the function was given is cleared (NULL for pointers and handles, 0 for numbers,
+ * TIO_DTYPE_COUNT for a dtype, TIO_FORMAT_AUTO for a format), so a handle output can always be
+ * passed to its *_free function afterwards.
  *
  * OWNERSHIP AND LIFETIME. Handles (tio_archive, tio_tensor, tio_problems) are created by the
  * library and released by the caller with the matching *_free function, exactly once. Strings
