@@ -99,11 +99,14 @@ thread_local LastError t_last_error;
 
 constexpr const char* kOutOfMemory = "tensorio: out of memory";
 
-tio_status record(tio_status code, std::string_view message) noexcept {
+// `prefix` + `message` becomes the thread's message; building it may itself run out of memory.
+tio_status record(tio_status code, std::string_view message,
+                  std::string_view prefix = {}) noexcept {
   LastError& last = t_last_error;
   last.code = code;
   try {
-    last.message.assign(message.data(), message.size());
+    last.message.assign(prefix.data(), prefix.size());
+    last.message.append(message.data(), message.size());
     last.fixed = nullptr;
   } catch (...) {
     last.message.clear();
@@ -121,13 +124,12 @@ tio_status guarded(Body&& body) noexcept {
   } catch (const tensorio::Error& e) {
     return record(static_cast<tio_status>(e.code()), e.what());
   } catch (const std::bad_alloc&) {
-    LastError& last = t_last_error;
-    last.code = TIO_ERR_OUT_OF_MEMORY;
-    last.message.clear();
-    last.fixed = kOutOfMemory;
+    // No message is built: the fixed one needs no memory.
+    record(TIO_ERR_OUT_OF_MEMORY, {});
+    t_last_error.fixed = kOutOfMemory;
     return TIO_ERR_OUT_OF_MEMORY;
   } catch (const std::exception& e) {
-    return record(TIO_ERR_INTERNAL, std::string("tensorio: internal error: ") + e.what());
+    return record(TIO_ERR_INTERNAL, e.what(), "tensorio: internal error: ");
   } catch (...) {
     return record(TIO_ERR_INTERNAL, "tensorio: internal error: an unknown exception");
   }
