@@ -367,7 +367,8 @@ TENSORIO_API int tio_tensor_zero_copy(const tio_tensor* tensor);
  * Fails: TIO_ERR_INVALID_ARGUMENT (NULL argument), TIO_ERR_BAD_COMPRESSED_DATA,
  * TIO_ERR_BAD_CHECKSUM (a deflated member, or a stored one with verify_crc_on_access),
  * TIO_ERR_FILE_CHANGED (the file shrank since it was opened), TIO_ERR_IO_ERROR,
- * TIO_ERR_OUT_OF_MEMORY. A failed materialization fails the same way on every later call. */
+ * TIO_ERR_OUT_OF_MEMORY. Nothing is kept from a failed call: the next one tries again (and
+ * fails again, with the same status, for a damaged payload). */
 TENSORIO_API tio_status tio_tensor_data(const tio_tensor* tensor, const void** data,
                                         uint64_t* size);
 /* The payload exactly as stored in the file, zero-copy: big-endian bytes stay big-endian,
