@@ -36,6 +36,14 @@ namespace tensorio {
 // the magic bytes; a mismatch is Error(bad_magic) naming both.
 [[nodiscard]] TENSORIO_API Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
 
+// Opens `bytes`, a whole file already in memory (a network buffer, a file received over a
+// socket), as `format`, with the same validation as load(). The bytes are not copied: they must
+// stay valid and unchanged while the Archive or any view taken from it is alive. Error messages
+// and Archive::path() name the buffer with a synthetic "memory:..." path. A sharded safetensors
+// checkpoint cannot be opened from memory (its shards are separate files).
+[[nodiscard]] TENSORIO_API Archive load_from_memory(std::span<const std::byte> bytes, Format format,
+                         const OpenOptions& options = {});
+
 // The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
 // extension (MLX behaviour).
 [[nodiscard]] TENSORIO_API std::filesystem::path save_target_path(const std::filesystem::path& path);

@@ -39,8 +39,12 @@ std::span<const std::byte> TensorRecord::data() const {
   if (lazy) {
     transform_runs.fetch_add(1, std::memory_order_relaxed);
     out = lazy->materialize(source);
-    // The transform owns its output; a pread copy of its input is no longer needed.
-    pread_copy = AlignedBuffer();
+    // A transform that copies owns its output, and the pread copy of its input can go; one
+    // that only checks its input (the CRC-32 of a stored npz member) returns that very copy.
+    auto at = reinterpret_cast<uintptr_t>(out.data());
+    auto lo = reinterpret_cast<uintptr_t>(pread_copy.data());
+    bool out_in_copy = !out.empty() && at >= lo && at - lo < pread_copy.size();
+    if (!out_in_copy) pread_copy = AlignedBuffer();
   }
   result = out;
   ready.store(true, std::memory_order_release);

@@ -135,6 +135,25 @@ TEST(Pread, ByteSwappedNpyIsTransformedFromThePreadCopy) {
   EXPECT_EQ(Internals::record(a.tensors()[0])->transform_runs.load(), 1u);
 }
 
+// The CRC-32 check of a stored npz member returns its input: with pread that input is the
+// record's pread copy, which must then stay alive as the view's data.
+TEST(Pread, CheckedStoredNpzMemberKeepsItsPreadCopy) {
+  TempDir dir;
+  auto path = dir / "stored.npz";
+  std::vector<float> values{1.5f, 2.5f, 3.5f, 4.5f};
+  TensorRef ref{"v", DType::float32, {4}, std::as_bytes(std::span(values))};
+  save(path, std::span(&ref, 1));
+  OpenOptions options;
+  options.access = AccessMode::pread;
+  options.verify_crc_on_access = true;
+  Archive a = load(path, options);
+  const TensorView& v = a.at("v");
+  auto data = v.data();
+  ASSERT_EQ(data.size(), sizeof(float) * values.size());
+  EXPECT_TRUE(inside(data, Internals::record(v)->pread_copy.span()));
+  EXPECT_EQ(std::memcmp(data.data(), values.data(), data.size()), 0);
+}
+
 TEST(Pread, ShortReadInTheMiddleIsFileChanged) {
   // A 1 MiB payload truncated in its middle after the file was opened.
   TempDir dir;
