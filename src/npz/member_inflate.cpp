@@ -55,8 +55,8 @@ void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> o
 
 std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                                       const MemberRef& member) {
-  zip::DeflateSource source{*member.path, member.data_offset,
-                            "member '" + std::string(member.name) + "'"};
+  std::string label = "member '" + std::string(member.name) + "'";
+  zip::DeflateSource source{*member.path, member.data_offset, label};
   return zip::inflate_prefix(compressed, limit, source).bytes;
 }
 

@@ -1,0 +1,23 @@
+// Where a raw DEFLATE stream lives, for the errors its decoders raise.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tensorio::zip {
+
+// Views, not copies: a decoder runs once per member at open, and its source is only read when
+// something is wrong.
+struct DeflateSource {
+  std::string_view file;     // may be empty (the stream is not in a file)
+  uint64_t base_offset = 0;  // absolute offset of the stream's first byte
+  std::string_view label;    // what the stream is, e.g. "member 'x.npy'"; may be empty
+};
+
+// Throws Error(bad_compressed_data, file, base_offset + byte_pos, "<label>: <detail>").
+[[noreturn]] void fail_deflate(const DeflateSource& source, size_t byte_pos,
+                               const std::string& detail);
+
+}  // namespace tensorio::zip
