@@ -1,5 +1,7 @@
 #include "zip/huffman_table.hpp"
 
+#include <algorithm>
+
 namespace tensorio::zip {
 
 namespace {
@@ -36,16 +38,36 @@ const char* code_shape_name(CodeShape shape) noexcept {
 
 template <unsigned FastBits, size_t MaxSymbols>
 CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> lengths) noexcept {
-  count_.fill(0);
-  for (uint8_t len : lengths) {
-    if (len > kMaxCodeBits) return CodeShape::oversubscribed;  // callers never pass one
-    ++count_[len];
+  // Counted in four interleaved histograms: runs of equal lengths (the norm) would otherwise
+  // make every increment wait for the previous one's store.
+  std::array<std::array<uint16_t, kMaxCodeBits + 1>, 4> partial{};
+  uint8_t seen = 0;
+  size_t n = lengths.size();
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    seen |= lengths[i] | lengths[i + 1] | lengths[i + 2] | lengths[i + 3];
+    ++partial[0][lengths[i] & kMaxCodeBits];
+    ++partial[1][lengths[i + 1] & kMaxCodeBits];
+    ++partial[2][lengths[i + 2] & kMaxCodeBits];
+    ++partial[3][lengths[i + 3] & kMaxCodeBits];
   }
-  count_[0] = 0;
-  fast_.fill(0);
+  for (; i < n; ++i) {
+    seen |= lengths[i];
+    ++partial[0][lengths[i] & kMaxCodeBits];
+  }
+  if (seen > kMaxCodeBits) return CodeShape::oversubscribed;  // callers never pass one
   unsigned used = 0;
-  for (unsigned len = 1; len <= kMaxCodeBits; ++len) used += count_[len];
-  if (used == 0) return CodeShape::empty;  // every lookup finds nothing
+  for (unsigned len = 0; len <= kMaxCodeBits; ++len) {
+    count_[len] = static_cast<uint16_t>(partial[0][len] + partial[1][len] + partial[2][len] +
+                                        partial[3][len]);
+    if (len > 0) used += count_[len];
+  }
+  fast_[0] = fast_[1] = 0;
+  if (used == 0) {  // every lookup finds nothing
+    fast_.fill(0);
+    count_.fill(0);
+    return CodeShape::empty;
+  }
   // `left` = codes still unassigned at the current length; below zero, more codes are claimed
   // than the length allows (the code would be ambiguous).
   int32_t left = 1;
@@ -53,31 +75,34 @@ CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> len
     left = left * 2 - count_[len];
     if (left < 0) return CodeShape::oversubscribed;
   }
+  // The symbols sorted by code: by length, then by symbol (RFC 1951 3.2.2). long_start_[len]
+  // is where each length's symbols start (unused lengths, 0 among them, come first).
+  std::array<uint16_t, kMaxCodeBits + 1> next_slot{};
+  for (unsigned len = 1; len <= kMaxCodeBits; ++len)
+    next_slot[len] = static_cast<uint16_t>(next_slot[len - 1] + count_[len - 1]);
+  long_start_ = next_slot;
+  for (size_t sym = 0; sym < n; ++sym) {
+    long_[next_slot[lengths[sym]]++] = static_cast<uint16_t>(sym);
+  }
   // Canonical codes: each length's codes follow the shorter lengths' codes, in symbol order.
-  std::array<uint32_t, kMaxCodeBits + 1> next{};
   uint32_t code = 0;
+  count_[0] = 0;
   for (unsigned len = 1; len <= kMaxCodeBits; ++len) {
     code = (code + count_[len - 1]) << 1;
-    next[len] = code;
     first_code_[len] = static_cast<uint16_t>(code);
   }
-  std::array<uint16_t, kMaxCodeBits + 1> slot{};
-  uint16_t at = 0;
-  for (unsigned len = FastBits + 1; len <= kMaxCodeBits; ++len) {
-    long_start_[len] = slot[len] = at;
-    at = static_cast<uint16_t>(at + count_[len]);
-  }
-  for (size_t sym = 0; sym < lengths.size(); ++sym) {
-    unsigned len = lengths[sym];
-    if (len == 0) continue;
-    uint32_t c = next[len]++;
-    if (len > FastBits) {
-      long_[slot[len]++] = static_cast<uint16_t>(sym);
-      continue;
+  // The fast table, one length at a time: before the codes of length `len` go in, the part
+  // filled so far (indices of len - 1 bits) is copied above itself, so that every shorter
+  // code also sits at the indices whose extra bit is 1. One store per code and one copy per
+  // length, where filling each code's 2^(FastBits - len) indices would cost a loop per code.
+  for (unsigned len = 1; len <= FastBits; ++len) {
+    size_t half = size_t{1} << (len - 1);
+    if (len > 1) std::copy_n(fast_.begin(), half, fast_.begin() + static_cast<ptrdiff_t>(half));
+    const uint16_t* sym = long_.data() + long_start_[len];
+    for (uint32_t k = 0; k < count_[len]; ++k) {
+      fast_[reverse_bits(first_code_[len] + k, len)] =
+          static_cast<uint16_t>((sym[k] << kSymbolShift) | len);
     }
-    // Every index whose first `len` bits (in stream order) are this code.
-    auto entry = static_cast<uint16_t>((sym << kSymbolShift) | len);
-    for (size_t i = reverse_bits(c, len); i < kFastSize; i += size_t{1} << len) fast_[i] = entry;
   }
   if (left == 0) return CodeShape::complete;
   if (used == 1 && count_[1] == 1) return CodeShape::single_one_bit;
