@@ -216,7 +216,8 @@ class PrefixInflater {
     }
 
     // Literal/length and distance lengths form one sequence; a repeat may cross between them.
-    std::array<uint8_t, kMaxDynamicLitLen + kMaxDynamicDist> lengths{};
+    // Only the first `total` are ever read, and all of them are written first.
+    std::array<uint8_t, kMaxDynamicLitLen + kMaxDynamicDist> lengths;
     const size_t total = nlit + ndist;
     size_t n = 0;
     while (n < total) {

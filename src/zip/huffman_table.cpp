@@ -1,6 +1,7 @@
 #include "zip/huffman_table.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tensorio::zip {
 
@@ -38,28 +39,32 @@ const char* code_shape_name(CodeShape shape) noexcept {
 
 template <unsigned FastBits, size_t MaxSymbols>
 CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> lengths) noexcept {
-  // Counted in four interleaved histograms: runs of equal lengths (the norm) would otherwise
-  // make every increment wait for the previous one's store.
-  std::array<std::array<uint16_t, kMaxCodeBits + 1>, 4> partial{};
+  // Counting and sorting keep one counter per length; with runs of equal lengths (the norm)
+  // each update would wait for the previous one's store. So the symbols are taken as four
+  // contiguous quarters, each with counters of its own, updated side by side: four
+  // independent chains. The last quarter also takes the n % 4 symbols past the others.
+  const size_t n = lengths.size();
+  const size_t quarter = n / 4;
+  const uint8_t* len_of = lengths.data();
+  std::array<std::array<uint16_t, kMaxCodeBits + 1>, 4> part{};
   uint8_t seen = 0;
-  size_t n = lengths.size();
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    seen |= lengths[i] | lengths[i + 1] | lengths[i + 2] | lengths[i + 3];
-    ++partial[0][lengths[i] & kMaxCodeBits];
-    ++partial[1][lengths[i + 1] & kMaxCodeBits];
-    ++partial[2][lengths[i + 2] & kMaxCodeBits];
-    ++partial[3][lengths[i + 3] & kMaxCodeBits];
+  for (size_t k = 0; k < quarter; ++k) {
+    uint8_t a = len_of[k], b = len_of[quarter + k], c = len_of[2 * quarter + k],
+            d = len_of[3 * quarter + k];
+    seen |= a | b | c | d;
+    ++part[0][a & kMaxCodeBits];
+    ++part[1][b & kMaxCodeBits];
+    ++part[2][c & kMaxCodeBits];
+    ++part[3][d & kMaxCodeBits];
   }
-  for (; i < n; ++i) {
-    seen |= lengths[i];
-    ++partial[0][lengths[i] & kMaxCodeBits];
+  for (size_t k = 4 * quarter; k < n; ++k) {
+    seen |= len_of[k];
+    ++part[3][len_of[k] & kMaxCodeBits];
   }
   if (seen > kMaxCodeBits) return CodeShape::oversubscribed;  // callers never pass one
   unsigned used = 0;
   for (unsigned len = 0; len <= kMaxCodeBits; ++len) {
-    count_[len] = static_cast<uint16_t>(partial[0][len] + partial[1][len] + partial[2][len] +
-                                        partial[3][len]);
+    count_[len] = static_cast<uint16_t>(part[0][len] + part[1][len] + part[2][len] + part[3][len]);
     if (len > 0) used += count_[len];
   }
   fast_[0] = fast_[1] = 0;
@@ -76,14 +81,24 @@ CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> len
     if (left < 0) return CodeShape::oversubscribed;
   }
   // The symbols sorted by code: by length, then by symbol (RFC 1951 3.2.2). long_start_[len]
-  // is where each length's symbols start (unused lengths, 0 among them, come first).
-  std::array<uint16_t, kMaxCodeBits + 1> next_slot{};
+  // is where each length's symbols start (unused lengths, 0 among them, come first); within
+  // a length, each quarter's symbols follow the previous quarter's.
+  long_start_[0] = 0;
   for (unsigned len = 1; len <= kMaxCodeBits; ++len)
-    next_slot[len] = static_cast<uint16_t>(next_slot[len - 1] + count_[len - 1]);
-  long_start_ = next_slot;
-  for (size_t sym = 0; sym < n; ++sym) {
-    long_[next_slot[lengths[sym]]++] = static_cast<uint16_t>(sym);
+    long_start_[len] = static_cast<uint16_t>(long_start_[len - 1] + count_[len - 1]);
+  std::array<std::array<uint16_t, kMaxCodeBits + 1>, 4> slot{};
+  for (unsigned len = 0; len <= kMaxCodeBits; ++len) {
+    slot[0][len] = long_start_[len];
+    for (unsigned q = 1; q < 4; ++q)
+      slot[q][len] = static_cast<uint16_t>(slot[q - 1][len] + part[q - 1][len]);
   }
+  for (size_t k = 0; k < quarter; ++k) {
+    long_[slot[0][len_of[k]]++] = static_cast<uint16_t>(k);
+    long_[slot[1][len_of[quarter + k]]++] = static_cast<uint16_t>(quarter + k);
+    long_[slot[2][len_of[2 * quarter + k]]++] = static_cast<uint16_t>(2 * quarter + k);
+    long_[slot[3][len_of[3 * quarter + k]]++] = static_cast<uint16_t>(3 * quarter + k);
+  }
+  for (size_t k = 4 * quarter; k < n; ++k) long_[slot[3][len_of[k]]++] = static_cast<uint16_t>(k);
   // Canonical codes: each length's codes follow the shorter lengths' codes, in symbol order.
   uint32_t code = 0;
   count_[0] = 0;
@@ -97,7 +112,7 @@ CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> len
   // length, where filling each code's 2^(FastBits - len) indices would cost a loop per code.
   for (unsigned len = 1; len <= FastBits; ++len) {
     size_t half = size_t{1} << (len - 1);
-    if (len > 1) std::copy_n(fast_.begin(), half, fast_.begin() + static_cast<ptrdiff_t>(half));
+    if (len > 1) std::memcpy(fast_.data() + half, fast_.data(), half * sizeof(fast_[0]));
     const uint16_t* sym = long_.data() + long_start_[len];
     for (uint32_t k = 0; k < count_[len]; ++k) {
       fast_[reverse_bits(first_code_[len] + k, len)] =

@@ -72,13 +72,14 @@ class HuffmanTable {
   bool decode_long(uint32_t bits, unsigned& length, int& symbol) const noexcept;
 
   // symbol << 4 | length for every index whose first bits are a code of <= FastBits bits; 0
-  // where none is (a longer code starts there, or no code).
-  std::array<uint16_t, kFastSize> fast_{};
+  // where none is (a longer code starts there, or no code). Left uninitialised until build(),
+  // which writes every entry: a dynamic block's tables are made on the stack for each block.
+  std::array<uint16_t, kFastSize> fast_;
   // The canonical form of the code, by length (decode_long uses the lengths above FastBits).
   std::array<uint16_t, kMaxCodeBits + 1> count_{};       // codes of each length
   std::array<uint16_t, kMaxCodeBits + 1> first_code_{};  // the first, most significant bit first
   std::array<uint16_t, kMaxCodeBits + 1> long_start_{};  // where its symbols start in long_
-  std::array<uint16_t, MaxSymbols> long_{};              // the symbols, in code order
+  std::array<uint16_t, MaxSymbols> long_;                // the symbols, in code order
 };
 
 // The codes of RFC 1951: literal/length (up to 288 symbols), distance (32 in the fixed code),
