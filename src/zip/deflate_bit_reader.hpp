@@ -6,6 +6,10 @@
 // Bits above the ones loaded are always zero: a decoder may look at more bits than remain
 // (a code near the end of the input) and must then check, through available(), that the code
 // it found lies within the bits that exist before consuming it.
+//
+// A reader is a small value: hot loops copy it into a local and write it back when they are
+// done, so that the compiler keeps its state in registers (through a member, every byte the
+// decoder writes could alias it and would force a reload).
 #pragma once
 
 #include <cstddef>
@@ -24,7 +28,7 @@ class DeflateBitReader {
   static constexpr unsigned kMaxEnsure = 56;
 
   DeflateBitReader(std::span<const std::byte> in, const DeflateSource& source) noexcept
-      : data_(in.data()), size_(in.size()), source_(source) {}
+      : data_(in.data()), size_(in.size()), source_(&source) {}
 
   // Buffers at least `n` (<= kMaxEnsure) bits, or every bit left in the input when fewer remain.
   void ensure(unsigned n) noexcept {
@@ -66,7 +70,7 @@ class DeflateBitReader {
   // `n` whole bytes; only valid right after align_to_byte().
   std::span<const std::byte> bytes(size_t n, const char* what) {
     if (n > size_ - pos_) {
-      fail_deflate(source_, pos_,
+      fail_deflate(*source_, pos_,
                    std::string("expected ") + std::to_string(n) + " bytes of " + what + ", found " +
                        std::to_string(size_ - pos_) + " before the end of the input");
     }
@@ -78,12 +82,9 @@ class DeflateBitReader {
   // The byte holding the next unread bit: where an error is reported.
   size_t byte_position() const noexcept { return (pos_ * 8 - count_) / 8; }
 
-  // Error: the stream needs bits past the end of the input.
-  [[noreturn]] void fail_truncated() const {
-    fail_deflate(source_, size_,
-                 "expected more compressed data, found the end of the input after " +
-                     std::to_string(size_) + " bytes (truncated stream)");
-  }
+  // Error: the stream needs bits past the end of the input. (Takes the reader's fields by
+  // value, not the reader: a reader whose address escaped would live in memory.)
+  [[noreturn]] void fail_truncated() const { fail_deflate_truncated(*source_, size_); }
 
  private:
   void refill() noexcept {
@@ -105,7 +106,7 @@ class DeflateBitReader {
 
   const std::byte* data_;
   size_t size_;
-  const DeflateSource& source_;
+  const DeflateSource* source_;
   size_t pos_ = 0;       // bytes moved into the buffer
   uint64_t buffer_ = 0;  // the next count_ bits of the stream, first bit lowest
   unsigned count_ = 0;   // at most 63: a refill stops before the buffer is full

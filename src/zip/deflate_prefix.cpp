@@ -36,50 +36,6 @@ constexpr uint8_t kDistExtra[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5, 
 constexpr uint8_t kCodeLengthOrder[kCodeLengthSymbols] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
                                                           11, 4,  12, 3, 13, 2, 14, 1, 15};
 
-// The output when the caller gives the buffer: its size is the limit.
-class SpanOutput {
- public:
-  explicit SpanOutput(std::span<std::byte> out) noexcept : data_(out.data()), limit_(out.size()) {}
-  size_t size() const noexcept { return size_; }
-  size_t room() const noexcept { return limit_ - size_; }
-  // The callers below write at most room() bytes.
-  void literal(std::byte b) noexcept { data_[size_++] = b; }
-  void append(std::span<const std::byte> b) noexcept {
-    if (!b.empty()) std::memcpy(data_ + size_, b.data(), b.size());
-    size_ += b.size();
-  }
-  void repeat(size_t distance, size_t n) noexcept {
-    // Byte by byte on purpose: a distance shorter than the length repeats the bytes being
-    // produced (RFC 1951 3.2.3), so a block copy of the source would be wrong.
-    for (size_t i = 0; i < n; ++i, ++size_) data_[size_] = data_[size_ - distance];
-  }
-
- private:
-  std::byte* data_;
-  size_t limit_;
-  size_t size_ = 0;
-};
-
-// The output when the decoder owns the buffer: it grows with what the stream yields.
-class GrowingOutput {
- public:
-  GrowingOutput(std::vector<std::byte>& out, size_t limit) noexcept : out_(out), limit_(limit) {}
-  size_t size() const noexcept { return out_.size(); }
-  size_t room() const noexcept { return limit_ - out_.size(); }
-  void literal(std::byte b) { out_.push_back(b); }
-  void append(std::span<const std::byte> b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  void repeat(size_t distance, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      std::byte b = out_[out_.size() - distance];  // read first: push_back may reallocate
-      out_.push_back(b);
-    }
-  }
-
- private:
-  std::vector<std::byte>& out_;
-  size_t limit_;
-};
-
 // RFC 1951 3.2.6. Built once per process (thread-safe static initialisation).
 const LitLenTable& fixed_litlen() {
   static const LitLenTable table = [] {
@@ -111,17 +67,20 @@ bool acceptable(CodeShape shape, bool may_be_empty) {
          (may_be_empty && shape == CodeShape::empty);
 }
 
-template <class Output>
+// Decodes into a caller's buffer. The hot loops (Huffman symbols, code lengths) work on local
+// copies of the bit reader and the output position: the bytes they write could alias any
+// member, and the compiler would reload the reader's state after every one of them.
 class PrefixInflater {
  public:
-  PrefixInflater(std::span<const std::byte> in, Output& out, const DeflateSource& src)
-      : in_(in, src), out_(out), src_(src) {}
+  PrefixInflater(std::span<const std::byte> in, std::span<std::byte> out,
+                 const DeflateSource& src) noexcept
+      : in_(in, src), out_(out.data()), limit_(out.size()), src_(src) {}
 
   PrefixProgress run() {
     PrefixProgress progress;
     bool final_block = false;
     bool block_done = true;
-    while (!final_block && out_.room() > 0) {
+    while (!final_block && size_ < limit_) {
       final_block = in_.bits(1) != 0;
       uint32_t type = in_.bits(2);
       if (type == 3) {
@@ -137,7 +96,7 @@ class PrefixInflater {
         block_done = dynamic_block();
       }
     }
-    progress.produced = out_.size();
+    progress.produced = size_;
     progress.stream_ended = final_block && block_done;
     return progress;
   }
@@ -159,39 +118,54 @@ class PrefixInflater {
                                         " (ones' complement of LEN " + std::to_string(len) +
                                         "), found " + std::to_string(nlen));
     }
-    size_t take = std::min<size_t>(len, out_.room());
-    out_.append(in_.bytes(take, "stored block data"));
+    size_t take = std::min<size_t>(len, limit_ - size_);
+    auto data = in_.bytes(take, "stored block data");
+    if (take > 0) std::memcpy(out_ + size_, data.data(), take);
+    size_ += take;
     return take == len;
   }
 
   bool huffman_block(const LitLenTable& litlen, const DistanceTable& dist) {
-    while (out_.room() > 0) {
-      size_t at = in_.byte_position();
-      int sym = litlen.decode(in_);
+    DeflateBitReader in = in_;
+    std::byte* const out = out_;
+    const size_t limit = limit_;
+    size_t size = size_;
+    bool ended = false;
+    while (size < limit) {
+      size_t at = in.byte_position();
+      int sym = litlen.decode(in);
       if (sym < kEndOfBlock) [[likely]] {
         if (sym < 0) fail(at, "expected a literal/length code, found bits that match none");
-        out_.literal(static_cast<std::byte>(sym));
+        out[size++] = static_cast<std::byte>(sym);
         continue;
       }
-      if (sym == kEndOfBlock) return true;
+      if (sym == kEndOfBlock) {
+        ended = true;
+        break;
+      }
       if (sym > 285) {
         fail(at, "expected a length symbol 257..285, found " + std::to_string(sym));
       }
-      size_t length = kLengthBase[sym - 257] + in_.bits(kLengthExtra[sym - 257]);
-      at = in_.byte_position();
-      int dsym = dist.decode(in_);
+      size_t length = kLengthBase[sym - 257] + in.bits(kLengthExtra[sym - 257]);
+      at = in.byte_position();
+      int dsym = dist.decode(in);
       if (dsym < 0) fail(at, "expected a distance code, found bits that match none");
       if (dsym > 29) {
         fail(at, "expected a distance symbol 0..29, found " + std::to_string(dsym));
       }
-      size_t distance = kDistBase[dsym] + in_.bits(kDistExtra[dsym]);
-      if (distance > out_.size()) {
-        fail(at, "expected a match distance of at most " + std::to_string(out_.size()) +
+      size_t distance = kDistBase[dsym] + in.bits(kDistExtra[dsym]);
+      if (distance > size) {
+        fail(at, "expected a match distance of at most " + std::to_string(size) +
                      " (the bytes produced so far), found " + std::to_string(distance));
       }
-      out_.repeat(distance, std::min(length, out_.room()));
+      // Byte by byte on purpose: a distance shorter than the length repeats the bytes being
+      // produced (RFC 1951 3.2.3), so a block copy of the source would be wrong.
+      size_t end = size + std::min(length, limit - size);
+      for (; size < end; ++size) out[size] = out[size - distance];
     }
-    return false;
+    in_ = in;
+    size_ = size;
+    return ended;
   }
 
   bool dynamic_block() {
@@ -220,11 +194,12 @@ class PrefixInflater {
     std::array<uint8_t, kMaxDynamicLitLen + kMaxDynamicDist> lengths;
     const size_t total = nlit + ndist;
     size_t n = 0;
+    DeflateBitReader in = in_;
     while (n < total) {
-      at = in_.byte_position();
-      int sym = clcode.decode(in_);
-      if (sym < 0) fail(at, "expected a code-length code, found bits that match none");
-      if (sym < 16) {
+      at = in.byte_position();
+      int sym = clcode.decode(in);
+      if (sym < 16) [[likely]] {
+        if (sym < 0) fail(at, "expected a code-length code, found bits that match none");
         lengths[n++] = static_cast<uint8_t>(sym);
         continue;
       }
@@ -235,20 +210,21 @@ class PrefixInflater {
           fail(at, "expected a previous code length for code 16 to repeat, found none");
         }
         value = lengths[n - 1];
-        repeat = 3 + in_.bits(2);
+        repeat = 3 + in.bits(2);
       } else if (sym == 17) {
-        repeat = 3 + in_.bits(3);
+        repeat = 3 + in.bits(3);
       } else {
-        repeat = 11 + in_.bits(7);
+        repeat = 11 + in.bits(7);
       }
       if (repeat > total - n) {
         fail(at, "expected code-length repeats to stop at " + std::to_string(total) +
                      " lengths, found " + std::to_string(repeat) + " more after " +
                      std::to_string(n));
       }
-      std::fill_n(lengths.begin() + static_cast<ptrdiff_t>(n), repeat, value);
+      std::memset(lengths.data() + n, value, repeat);
       n += repeat;
     }
+    in_ = in;
 
     if (lengths[kEndOfBlock] == 0) {
       fail(at, "expected a code for end-of-block (symbol 256), found length 0");
@@ -266,7 +242,9 @@ class PrefixInflater {
   }
 
   DeflateBitReader in_;
-  Output& out_;
+  std::byte* out_;
+  size_t limit_;
+  size_t size_ = 0;
   const DeflateSource& src_;
 };
 
@@ -274,21 +252,27 @@ class PrefixInflater {
 
 PrefixProgress inflate_prefix_into(std::span<const std::byte> compressed, std::span<std::byte> out,
                                    const DeflateSource& source) {
-  SpanOutput sink(out);
-  return PrefixInflater<SpanOutput>(compressed, sink, source).run();
+  return PrefixInflater(compressed, out, source).run();
 }
 
 InflatedPrefix inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                               const DeflateSource& source) {
+  // The caller's limit bounds the buffer; nothing the stream claims does. The buffer starts
+  // modest and doubles, decoding again each time, while the stream fills it: a generous
+  // limit on a short stream costs nothing, and the decoding done twice is at most the output.
   InflatedPrefix result;
-  // The caller's limit bounds the buffer; nothing the stream claims does. Reserve only a
-  // modest start so a generous limit on a short stream costs nothing.
-  result.bytes.reserve(std::min<size_t>(limit, 64 * 1024));
-  GrowingOutput sink(result.bytes, limit);
-  PrefixProgress p = PrefixInflater<GrowingOutput>(compressed, sink, source).run();
-  result.stream_ended = p.stream_ended;
-  result.blocks_by_type = p.blocks_by_type;
-  return result;
+  size_t capacity = std::min<size_t>(limit, 64 * 1024);
+  while (true) {
+    result.bytes.resize(capacity);
+    PrefixProgress p = inflate_prefix_into(compressed, result.bytes, source);
+    if (p.produced < capacity || capacity == limit || p.stream_ended) {
+      result.bytes.resize(p.produced);
+      result.stream_ended = p.stream_ended;
+      result.blocks_by_type = p.blocks_by_type;
+      return result;
+    }
+    capacity = limit - capacity > capacity ? capacity * 2 : limit;
+  }
 }
 
 }  // namespace tensorio::zip

@@ -10,4 +10,10 @@ void fail_deflate(const DeflateSource& source, size_t byte_pos, const std::strin
               source.label.empty() ? detail : std::string(source.label) + ": " + detail);
 }
 
+void fail_deflate_truncated(const DeflateSource& source, size_t input_size) {
+  fail_deflate(source, input_size,
+               "expected more compressed data, found the end of the input after " +
+                   std::to_string(input_size) + " bytes (truncated stream)");
+}
+
 }  // namespace tensorio::zip

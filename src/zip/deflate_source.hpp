@@ -20,4 +20,7 @@ struct DeflateSource {
 [[noreturn]] void fail_deflate(const DeflateSource& source, size_t byte_pos,
                                const std::string& detail);
 
+// The error of a stream that needs bits past the end of its `input_size` bytes.
+[[noreturn]] void fail_deflate_truncated(const DeflateSource& source, size_t input_size);
+
 }  // namespace tensorio::zip

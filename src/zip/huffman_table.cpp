@@ -7,21 +7,29 @@ namespace tensorio::zip {
 
 namespace {
 
-constexpr std::array<uint8_t, 256> kReversedByte = [] {
-  std::array<uint8_t, 256> r{};
-  for (unsigned b = 0; b < 256; ++b) {
-    unsigned v = 0;
-    for (unsigned i = 0; i < 8; ++i) v |= ((b >> i) & 1u) << (7 - i);
-    r[b] = static_cast<uint8_t>(v);
+// Huffman codes are defined most significant bit first but arrive least significant bit first
+// (RFC 1951 3.1.1): a code's table index is its bits reversed.
+constexpr unsigned kReversedBits = 9;
+constexpr std::array<uint16_t, 1u << kReversedBits> kReversed = [] {
+  std::array<uint16_t, 1u << kReversedBits> r{};
+  for (unsigned v = 0; v < r.size(); ++v) {
+    unsigned out = 0;
+    for (unsigned i = 0; i < kReversedBits; ++i) out |= ((v >> i) & 1u) << (kReversedBits - 1 - i);
+    r[v] = static_cast<uint16_t>(out);
   }
   return r;
 }();
 
-// The low `n` (1..16) bits of `v` in reverse order. Huffman codes are defined most significant
-// bit first but arrive least significant bit first (RFC 1951 3.1.1).
-uint32_t reverse_bits(uint32_t v, unsigned n) noexcept {
-  uint32_t r16 = (uint32_t{kReversedByte[v & 0xFF]} << 8) | kReversedByte[(v >> 8) & 0xFF];
-  return r16 >> (16 - n);
+// The low `n` (1..9) bits of `v` (< 2^n) in reverse order.
+uint32_t reverse_short(uint32_t v, unsigned n) noexcept {
+  return uint32_t{kReversed[v]} >> (kReversedBits - n);
+}
+
+// The low 15 bits of `v` in reverse order.
+uint32_t reverse15(uint32_t v) noexcept {
+  uint32_t low = kReversed[v & 0x1FF];         // bits 0..8, reversed
+  uint32_t high = kReversed[(v >> 9) & 0x3F];  // bits 9..14, reversed into the 9-bit field
+  return (low << 6) | (high >> 3);
 }
 
 }  // namespace
@@ -110,13 +118,19 @@ CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> len
   // filled so far (indices of len - 1 bits) is copied above itself, so that every shorter
   // code also sits at the indices whose extra bit is 1. One store per code and one copy per
   // length, where filling each code's 2^(FastBits - len) indices would cost a loop per code.
+  uint16_t* const fast = fast_.data();  // a local: the stores below could alias the counts
   for (unsigned len = 1; len <= FastBits; ++len) {
     size_t half = size_t{1} << (len - 1);
-    if (len > 1) std::memcpy(fast_.data() + half, fast_.data(), half * sizeof(fast_[0]));
+    if (half >= 8) {  // whole 16-byte blocks: copied as vectors, not as a string move
+      for (size_t k = 0; k < half; k += 8) std::memcpy(fast + half + k, fast + k, 16);
+    } else if (len > 1) {
+      for (size_t k = 0; k < half; ++k) fast[half + k] = fast[k];
+    }
     const uint16_t* sym = long_.data() + long_start_[len];
-    for (uint32_t k = 0; k < count_[len]; ++k) {
-      fast_[reverse_bits(first_code_[len] + k, len)] =
-          static_cast<uint16_t>((sym[k] << kSymbolShift) | len);
+    const uint32_t first = first_code_[len];
+    const uint32_t codes = count_[len];
+    for (uint32_t k = 0; k < codes; ++k) {
+      fast[reverse_short(first + k, len)] = static_cast<uint16_t>((sym[k] << kSymbolShift) | len);
     }
   }
   if (left == 0) return CodeShape::complete;
@@ -125,19 +139,16 @@ CodeShape HuffmanTable<FastBits, MaxSymbols>::build(std::span<const uint8_t> len
 }
 
 template <unsigned FastBits, size_t MaxSymbols>
-bool HuffmanTable<FastBits, MaxSymbols>::decode_long(uint32_t bits, unsigned& length,
-                                                     int& symbol) const noexcept {
-  uint32_t code = reverse_bits(bits, kMaxCodeBits);  // first bit highest
+uint32_t HuffmanTable<FastBits, MaxSymbols>::decode_long(uint32_t bits) const noexcept {
+  uint32_t code = reverse15(bits);  // first bit highest
   for (unsigned len = FastBits + 1; len <= kMaxCodeBits; ++len) {
     // Unsigned: a prefix below the length's first code wraps to a large offset.
     uint32_t offset = (code >> (kMaxCodeBits - len)) - first_code_[len];
     if (offset < count_[len]) {
-      length = len;
-      symbol = long_[long_start_[len] + offset];
-      return true;
+      return (uint32_t{long_[long_start_[len] + offset]} << kSymbolShift) | len;
     }
   }
-  return false;
+  return 0;
 }
 
 template class HuffmanTable<9, 288>;

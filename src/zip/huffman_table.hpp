@@ -31,7 +31,7 @@ const char* code_shape_name(CodeShape shape) noexcept;
 
 template <unsigned FastBits, size_t MaxSymbols>
 class HuffmanTable {
-  static_assert(FastBits >= 1 && FastBits < kMaxCodeBits);
+  static_assert(FastBits >= 1 && FastBits <= 9, "codes in the fast table are at most 9 bits");
   static_assert(MaxSymbols < 4096, "a table entry holds the symbol in 12 bits");
 
  public:
@@ -48,19 +48,21 @@ class HuffmanTable {
   int decode(DeflateBitReader& in) const {
     in.ensure(kMaxCodeBits);
     uint32_t bits = in.peek(kMaxCodeBits);
-    uint16_t entry = fast_[bits & (kFastSize - 1)];
-    unsigned length = entry & kLengthMask;
-    int symbol = entry >> kSymbolShift;
-    if (entry == 0 && !decode_long(bits, length, symbol)) [[unlikely]] {
-      // No code of up to 15 bits starts with these bits; when fewer than 15 remain, a longer
-      // stream might still have held one.
-      if (in.available() < kMaxCodeBits) in.fail_truncated();
-      return kNoCode;
+    uint32_t entry = fast_[bits & (kFastSize - 1)];
+    if (entry == 0) [[unlikely]] {
+      entry = decode_long(bits);
+      if (entry == 0) {
+        // No code of up to 15 bits starts with these bits; when fewer than 15 remain, a
+        // longer stream might still have held one.
+        if (in.available() < kMaxCodeBits) in.fail_truncated();
+        return kNoCode;
+      }
     }
+    unsigned length = entry & kLengthMask;
     if (length > in.available()) [[unlikely]]
       in.fail_truncated();
     in.consume(length);
-    return symbol;
+    return static_cast<int>(entry >> kSymbolShift);
   }
 
  private:
@@ -68,8 +70,9 @@ class HuffmanTable {
   static constexpr unsigned kSymbolShift = 4;
   static constexpr uint16_t kLengthMask = (1u << kSymbolShift) - 1;
 
-  // The code of more than FastBits bits at the start of `bits` (stream order), if any.
-  bool decode_long(uint32_t bits, unsigned& length, int& symbol) const noexcept;
+  // The code of more than FastBits bits at the start of `bits` (stream order), as a fast_
+  // entry (symbol << 4 | length); 0 when there is none.
+  uint32_t decode_long(uint32_t bits) const noexcept;
 
   // symbol << 4 | length for every index whose first bits are a code of <= FastBits bits; 0
   // where none is (a longer code starts there, or no code). Left uninitialised until build(),
