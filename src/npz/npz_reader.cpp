@@ -36,11 +36,14 @@ constexpr size_t kMagicLen = 6;
 // (a few dozen bytes, a few hundred at worst) before the header's own compressed bytes: a
 // member whose header needs more than kDeflatedHeadBytes is decoded from the mapping.
 constexpr uint64_t kStoredHeadBytes = 128;
-constexpr uint64_t kDeflatedHeadBytes = 512;
+constexpr uint64_t kDeflatedHeadBytes = 256;
 // Inflated at open from a deflated member: NumPy's preamble is 128 bytes up to about ten
 // dimensions; a longer one is inflated again to its declared length. Every byte inflated past
 // the header is time spent at open for nothing.
 constexpr size_t kPrefixBytes = 128;
+// How far a deflated member whose header does not parse is decoded to see whether its stream
+// is corrupt (check_stream_past_header).
+constexpr uint64_t kStreamCheckBytes = 256;
 // The npy header of a deflated member costs about this many stored members' headers to decode
 // (the prefix decoder reads its first block's code lengths and builds its tables): the unit of
 // detail::header_threads.
@@ -87,6 +90,15 @@ size_t inflate_start(const zip::ZipMember& m, std::span<const std::byte> data,
     throw Error(e.code(), e.file(), e.offset(),
                 "member '" + std::string(m.entry.name) + "': " + e.detail());
   }
+}
+
+// A deflated member whose npy header does not parse: the header may be the garbage a corrupt
+// stream decodes to. Decoding further (kStreamCheckBytes) throws the stream's own error when
+// it is corrupt there, which names the cause; otherwise the header's error stands.
+void check_stream_past_header(const zip::ZipMember& m, std::span<const std::byte> data,
+                              const std::string& path) {
+  std::vector<std::byte> more(std::min<uint64_t>(m.entry.uncompressed_size, kStreamCheckBytes));
+  inflate_start(m, data, path, more);
 }
 
 // The first bytes of a member, enough to hold its npy preamble when it has one. For a stored
@@ -172,6 +184,7 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
   try {
     detail::parse_npy_header_into(head, path, limits, deflated ? 0 : m.layout.data_offset, h);
   } catch (const Error& err) {
+    if (deflated) check_stream_past_header(m, data, path);
     throw Error(err.code(),
                 path + ": member '" + std::string(e.name) + (deflated ? "' (inflated)" : "'"),
                 err.offset(), err.detail());
