@@ -132,10 +132,14 @@ class PrefixInflater {
     size_t size = size_;
     bool ended = false;
     while (size < limit) {
-      size_t at = in.byte_position();
+      // Errors are reported at the start of the symbol; the position is worked out from a copy
+      // of the reader only when one is raised.
+      const DeflateBitReader at = in;
       int sym = litlen.decode(in);
       if (sym < kEndOfBlock) [[likely]] {
-        if (sym < 0) fail(at, "expected a literal/length code, found bits that match none");
+        if (sym < 0) {
+          fail(at.byte_position(), "expected a literal/length code, found bits that match none");
+        }
         out[size++] = static_cast<std::byte>(sym);
         continue;
       }
@@ -144,19 +148,23 @@ class PrefixInflater {
         break;
       }
       if (sym > 285) {
-        fail(at, "expected a length symbol 257..285, found " + std::to_string(sym));
+        fail(at.byte_position(), "expected a length symbol 257..285, found " + std::to_string(sym));
       }
       size_t length = kLengthBase[sym - 257] + in.bits(kLengthExtra[sym - 257]);
-      at = in.byte_position();
+      const DeflateBitReader at_distance = in;
       int dsym = dist.decode(in);
-      if (dsym < 0) fail(at, "expected a distance code, found bits that match none");
+      if (dsym < 0) {
+        fail(at_distance.byte_position(), "expected a distance code, found bits that match none");
+      }
       if (dsym > 29) {
-        fail(at, "expected a distance symbol 0..29, found " + std::to_string(dsym));
+        fail(at_distance.byte_position(),
+             "expected a distance symbol 0..29, found " + std::to_string(dsym));
       }
       size_t distance = kDistBase[dsym] + in.bits(kDistExtra[dsym]);
       if (distance > size) {
-        fail(at, "expected a match distance of at most " + std::to_string(size) +
-                     " (the bytes produced so far), found " + std::to_string(distance));
+        fail(at_distance.byte_position(),
+             "expected a match distance of at most " + std::to_string(size) +
+                 " (the bytes produced so far), found " + std::to_string(distance));
       }
       // Byte by byte on purpose: a distance shorter than the length repeats the bytes being
       // produced (RFC 1951 3.2.3), so a block copy of the source would be wrong.
@@ -195,11 +203,14 @@ class PrefixInflater {
     const size_t total = nlit + ndist;
     size_t n = 0;
     DeflateBitReader in = in_;
+    DeflateBitReader last = in;  // where the last code-length code starts: errors point there
     while (n < total) {
-      at = in.byte_position();
+      last = in;
       int sym = clcode.decode(in);
       if (sym < 16) [[likely]] {
-        if (sym < 0) fail(at, "expected a code-length code, found bits that match none");
+        if (sym < 0) {
+          fail(last.byte_position(), "expected a code-length code, found bits that match none");
+        }
         lengths[n++] = static_cast<uint8_t>(sym);
         continue;
       }
@@ -207,7 +218,8 @@ class PrefixInflater {
       size_t repeat = 0;
       if (sym == 16) {
         if (n == 0) {
-          fail(at, "expected a previous code length for code 16 to repeat, found none");
+          fail(last.byte_position(),
+               "expected a previous code length for code 16 to repeat, found none");
         }
         value = lengths[n - 1];
         repeat = 3 + in.bits(2);
@@ -217,14 +229,15 @@ class PrefixInflater {
         repeat = 11 + in.bits(7);
       }
       if (repeat > total - n) {
-        fail(at, "expected code-length repeats to stop at " + std::to_string(total) +
-                     " lengths, found " + std::to_string(repeat) + " more after " +
-                     std::to_string(n));
+        fail(last.byte_position(), "expected code-length repeats to stop at " +
+                                       std::to_string(total) + " lengths, found " +
+                                       std::to_string(repeat) + " more after " + std::to_string(n));
       }
       std::memset(lengths.data() + n, value, repeat);
       n += repeat;
     }
     in_ = in;
+    at = last.byte_position();
 
     if (lengths[kEndOfBlock] == 0) {
       fail(at, "expected a code for end-of-block (symbol 256), found length 0");
