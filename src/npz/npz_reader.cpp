@@ -1,5 +1,7 @@
-// Opening a .npz: the zip index, then one tensor per member (npy header decoded now, payload
-// left in place or left compressed until first access).
+// Opening a .npz, one way through the layers: the zip index (zip/: the archive's structure,
+// validated, with the first bytes of every member), then a pass of npz's own that decodes the
+// npy header of every member, then one tensor per member (payload left in place, or left
+// compressed until first access).
 #include <algorithm>
 #include <array>
 #include <memory>
