@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/npz_open_vs_numpy.py build/bench/npz_bench_driver [--mib 256]
         [--runs 400] [--dir DIR] [--other-driver DRIVER --driver-label LABEL ...]
+        [--archive PATH ...]
 
 Builds a checkpoint shaped like scripts/demo's (219 arrays: embedding, 24 layers of attention
 and MLP weights in float16, float32 norms and lm_head, plus int32 and int64 arrays; about --mib
@@ -16,7 +17,8 @@ savez_compressed (libdeflate, the archive scripts/demo opens). Then, for each ar
 and prints the medians and their ratio. Alternating rounds of 50 keep both sides in the same
 phase of a VM whose speed drifts over minutes. --other-driver options add more tensorio builds
 to the same rounds (for before/after comparisons); --driver-label names them.
-With --dir the archives are kept there and reused by later runs.
+With --dir the archives are kept there and reused by later runs. --archive times the given
+archives instead of making any (a stored one, say, for a before/after of the stored open).
 """
 import argparse
 import json
@@ -97,12 +99,16 @@ def main():
     ap.add_argument("--dir", default=None)
     ap.add_argument("--driver-label", action="append", default=[])
     ap.add_argument("--other-driver", action="append", default=[])
+    ap.add_argument("--archive", action="append", default=[])
     a = ap.parse_args()
     work = a.dir or tempfile.mkdtemp(prefix="npz_open_vs_numpy_")
     os.makedirs(work, exist_ok=True)
     np_path = os.path.join(work, f"demo_{a.mib}_numpy_compressed.npz")
     tio_path = os.path.join(work, f"demo_{a.mib}_tensorio_compressed.npz")
-    if not os.path.exists(np_path) or not os.path.exists(tio_path):
+    archives = [(os.path.basename(p), p) for p in a.archive]
+    if not archives:
+        archives = [("np.savez_compressed", np_path), ("tensorio savez_compressed", tio_path)]
+    if not a.archive and (not os.path.exists(np_path) or not os.path.exists(tio_path)):
         arrays = make_arrays(a.mib)
         stored = os.path.join(work, "stored.npz")
         np.savez(stored, **arrays)
@@ -118,7 +124,7 @@ def main():
     drivers += list(zip(labels, a.other_driver))
 
     rounds, per = max(1, a.runs // 50), min(a.runs, 50)
-    for label, path in (("np.savez_compressed", np_path), ("tensorio savez_compressed", tio_path)):
+    for label, path in archives:
         with np.load(path) as z:
             members = len(z.files)
         numpy_open_times(path, 20)  # warm: page cache and NumPy's imports
