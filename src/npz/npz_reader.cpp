@@ -46,9 +46,9 @@ constexpr size_t kPrefixBytes = 128;
 // How far a deflated member whose header does not parse is decoded to see whether its stream
 // is corrupt (check_stream_past_header).
 constexpr uint64_t kStreamCheckBytes = 256;
-// The npy header of a deflated member costs about this many stored members' headers to decode
-// (the prefix decoder reads its first block's code lengths and builds its tables): the unit of
-// detail::header_threads.
+// Opening a deflated member (its records, and its npy header through the prefix decoder, which
+// reads its first block's code lengths and builds its tables) costs about this many stored
+// members: the unit of detail::header_threads.
 constexpr size_t kDeflatedWork = 8;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -214,15 +214,12 @@ class Decoder {
   Decoder(std::shared_ptr<const detail::MappedFile> file, const OpenOptions& options)
       : file_(std::move(file)), options_(options) {}
 
-  void run(const std::vector<zip::ZipMember>& members) {
+  // On `threads` workers (at most one per member).
+  void run(const std::vector<zip::ZipMember>& members, unsigned threads) {
     size_t count = members.size();
     decoded.resize(count);
     block = detail::RecordBlock::make(count);
-    size_t work = 0;
-    for (const zip::ZipMember& m : members)
-      work += m.entry.method == zip::kMethodDeflated ? kDeflatedWork : 1;
-    auto threads = static_cast<unsigned>(std::clamp<size_t>(
-        detail::header_threads(options_.open_threads, work), 1, std::max<size_t>(count, 1)));
+    threads = static_cast<unsigned>(std::clamp<size_t>(threads, 1, std::max<size_t>(count, 1)));
     detail::parallel_for_in_order(count, threads, 16,
                                   [&](size_t i, unsigned) { member(i, members[i]); });
   }
@@ -363,12 +360,19 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   const std::string& name = file->path();
   // First the zip structure, whole and validated (a broken archive is reported as one), with
   // the first bytes of each member; then the npy header of each member, whose errors come in
-  // directory order.
+  // directory order. Both passes run on the threads the whole open is worth, chosen once from
+  // the directory: helpers woken for the first are still at hand for the second, where waking
+  // them twice would cost what the first pass gains.
+  zip::ZipDirectory directory = zip::locate_zip_directory(file->bytes(), name, options.limits);
+  size_t work = 0;
+  for (const zip::CentralHeaderStart& h : directory.headers)
+    work += h.method == zip::kMethodDeflated ? kDeflatedWork : 1;
+  unsigned threads = detail::header_threads(options.open_threads, work);
   zip::DataHeadRequest heads{kStoredHeadBytes, kDeflatedHeadBytes};
-  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get(),
-                                            options.open_threads, heads);
+  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits,
+                                            std::move(directory), file.get(), threads, heads);
   Decoder decoder(file, options);
-  decoder.run(index.members);
+  decoder.run(index.members, threads);
   std::vector<DecodedMember>& decoded = decoder.decoded;
 
   auto state = std::make_shared<detail::ArchiveState>();

@@ -182,15 +182,30 @@ uint64_t head_bytes(uint16_t method, const DataHeadRequest& request) noexcept {
 
 }  // namespace
 
-ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits, const detail::MappedFile* source, unsigned threads,
-                        DataHeadRequest heads) {
-  ZipIndex index;
-  index.end = read_end_of_central_directory(file, path, limits);
+ZipDirectory locate_zip_directory(std::span<const std::byte> file, const std::string& path,
+                                  const Limits& limits) {
+  ZipDirectory directory;
+  directory.end = read_end_of_central_directory(file, path, limits);
   // Only where each central header starts is found here; each header is parsed on the worker
   // that then reads its member's local header: the directory's parsing is shared out too, and
   // an entry, its name and the member's record are made and used on one core.
-  std::vector<CentralHeaderStart> starts = locate_central_headers(file, index.end, path);
+  directory.headers = locate_central_headers(file, directory.end, path);
+  return directory;
+}
+
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, const detail::MappedFile* source, unsigned threads,
+                        DataHeadRequest heads) {
+  return read_zip_index(file, path, limits, locate_zip_directory(file, path, limits), source,
+                        threads, heads);
+}
+
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, ZipDirectory directory,
+                        const detail::MappedFile* source, unsigned threads, DataHeadRequest heads) {
+  ZipIndex index;
+  index.end = std::move(directory.end);
+  const std::vector<CentralHeaderStart>& starts = directory.headers;
 
   // Each member's records are independent of the others': read them on `threads` workers,
   // each with its own read buffer.

@@ -42,6 +42,17 @@ struct ZipIndex {
   std::unique_ptr<std::byte[]> heads;  // storage of the data heads, one slot per member
 };
 
+// The central directory found, before any member is read: the end records, and where each
+// member's central header starts (with its method, unvalidated). A reader can size its work
+// from it before read_zip_index reads the members. Errors: those of the end records and of
+// locate_central_headers.
+struct ZipDirectory {
+  EndOfCentralDirectory end;
+  std::vector<CentralHeaderStart> headers;
+};
+ZipDirectory locate_zip_directory(std::span<const std::byte> file, const std::string& path,
+                                  const Limits& limits);
+
 // Reads and validates the whole structure of the archive in `file`:
 //  - the end records and central directory (see their headers);
 //  - every member's local header, cross-checked with its central header;
@@ -73,5 +84,10 @@ struct ZipIndex {
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
                         const Limits& limits, const detail::MappedFile* source = nullptr,
                         unsigned threads = 1, DataHeadRequest heads = {});
+
+// The same, from the directory locate_zip_directory found in `file`.
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, ZipDirectory directory,
+                        const detail::MappedFile* source, unsigned threads, DataHeadRequest heads);
 
 }  // namespace tensorio::zip
