@@ -49,7 +49,7 @@ constexpr uint64_t kStreamCheckBytes = 256;
 // Opening a deflated member (its records, and its npy header through the prefix decoder, which
 // reads its first block's code lengths and builds its tables) costs about this many stored
 // members: the unit of detail::header_threads.
-constexpr size_t kDeflatedWork = 8;
+constexpr size_t kDeflatedWork = 4;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
