@@ -14,8 +14,8 @@ savez_compressed (libdeflate, the archive scripts/demo opens). Then, for each ar
             time.perf_counter);
   tensorio  tensorio::load(path): reads and validates the zip structure and decodes and
             validates every member's npy header (in the driver process, steady_clock);
-and prints the medians and their ratio. Alternating rounds of 50 keep both sides in the same
-phase of a VM whose speed drifts over minutes. --other-driver options add more tensorio builds
+and prints the medians and their ratio. Alternating rounds of 20 keep both sides in the same
+phase of a VM whose speed drifts within seconds. --other-driver options add more tensorio builds
 to the same rounds (for before/after comparisons); --driver-label names them.
 With --dir the archives are kept there and reused by later runs. --archive times the given
 archives instead of making any (a stored one, say, for a before/after of the stored open).
@@ -84,11 +84,13 @@ def numpy_open_times(path, runs):
     return times
 
 
-def driver_open_times(exe, path, runs):
-    r = subprocess.run([exe, "open", path, str(runs)], capture_output=True, text=True)
+def driver_open_times(exe, path, runs, warmup=3):
+    """`runs` opens in a fresh driver process, after `warmup` untimed ones (the process's first
+    opens start its helper thread and grow its heap; NumPy's side runs warm in this process)."""
+    r = subprocess.run([exe, "open", path, str(runs + warmup)], capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{exe} failed: {r.stderr}")
-    return json.loads(r.stdout)["seconds"]
+    return json.loads(r.stdout)["seconds"][warmup:]
 
 
 def main():
@@ -123,7 +125,7 @@ def main():
     labels = a.driver_label + [f"other{i}" for i in range(len(a.driver_label), len(a.other_driver))]
     drivers += list(zip(labels, a.other_driver))
 
-    rounds, per = max(1, a.runs // 50), min(a.runs, 50)
+    rounds, per = max(1, a.runs // 20), min(a.runs, 20)
     for label, path in archives:
         with np.load(path) as z:
             members = len(z.files)
