@@ -1,13 +1,18 @@
 // CRC-32 and DEFLATE through libdeflate, the codec the npz reader and writer use, on bytes
 // shaped like real weights (bfloat16 of a bell-shaped distribution: high bytes repeat, low bytes
 // are noise, so they compress a little, as real checkpoints do). Throughput is of the
-// uncompressed bytes; x_sum is the ratio to summing the same amount of RAM.
+// uncompressed bytes; x_sum is the ratio to summing the same amount of RAM. BM_HeaderPrefix is
+// what opening a compressed npz pays per member: the first 128 bytes (an npy preamble) of a
+// member compressed like np.savez_compressed's, decoded by the prefix decoder.
 #include <benchmark/benchmark.h>
 #include <libdeflate.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 
 #include "bench/bench_util.hpp"
+#include "zip/deflate_prefix.hpp"
 
 namespace tensorio::bench {
 namespace {
@@ -84,6 +89,47 @@ void BM_Inflate(benchmark::State& state) {
   report_bytes(state, in.size(), memory_sum_bps(), "sum");
 }
 BENCHMARK(BM_Inflate)->Arg(1)->Arg(6)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 64 members, each a 128-byte npy preamble and 256 KiB of the weights (a different window per
+// member), at zlib's default level; one iteration decodes the first 128 bytes of every member.
+// Reports members per second (items_per_second) and the CPU time per member (per_member).
+void BM_HeaderPrefix(benchmark::State& state) {
+  constexpr size_t kMembers = 64;
+  constexpr size_t kMemberPayload = size_t{256} << 10;
+  const auto& w = weights();
+  std::vector<std::vector<std::byte>> members;
+  libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+  for (size_t m = 0; m < kMembers; ++m) {
+    std::string dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (" +
+                       std::to_string(128 + m) + ", 1024), }";
+    std::string pre = "\x93NUMPY\x01";
+    pre += '\0';
+    pre += static_cast<char>(118);
+    pre += '\0';
+    pre += dict + std::string(117 - dict.size(), ' ') + "\n";
+    std::vector<std::byte> in(pre.size() + kMemberPayload);
+    std::memcpy(in.data(), pre.data(), pre.size());
+    std::memcpy(in.data() + pre.size(), w.data() + m * (w.size() - kMemberPayload) / kMembers,
+                kMemberPayload);
+    std::vector<std::byte> out(libdeflate_deflate_compress_bound(c, in.size()));
+    out.resize(libdeflate_deflate_compress(c, in.data(), in.size(), out.data(), out.size()));
+    members.push_back(std::move(out));
+  }
+  libdeflate_free_compressor(c);
+  zip::DeflateSource source{"bench", 0, {}};
+  std::byte head[128];
+  for (auto _ : state) {
+    for (const auto& z : members) {
+      auto p = zip::inflate_prefix_into(z, head, source);
+      benchmark::DoNotOptimize(p.produced);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kMembers));
+  state.counters["per_member"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kMembers),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_HeaderPrefix)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace tensorio::bench

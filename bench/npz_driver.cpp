@@ -3,14 +3,16 @@
 //
 //   npz_bench_driver save SRC.npz OUT.npz RUNS [LEVEL THREADS]   stored, or compressed at LEVEL
 //   npz_bench_driver load FILE.npz RUNS
+//   npz_bench_driver open FILE.npz RUNS
 //
 // `save` opens SRC (any archive; its arrays are the inputs), makes them resident, then times RUNS
 // saves of all of them to OUT (stored without LEVEL; savez_compressed at LEVEL on THREADS
 // workers, 0 = all cores). `load` times RUNS of: open FILE, prefetch() (inflating deflated
 // members on all cores; zero-copy stored members are mapped), then read every byte of every
-// tensor. Prints one JSON object: {"seconds": [...], "cpu_seconds": [...], "bytes": payload
-// bytes, "file_bytes": N}; cpu_seconds is user + system time of all threads (getrusage), which a
-// loaded machine inflates far less than wall time.
+// tensor. `open` times RUNS opens alone (load() up to its return; the close is not timed), for
+// bench/npz_open_vs_numpy.py. Prints one JSON object: {"seconds": [...], "cpu_seconds": [...],
+// "bytes": payload bytes (`open`: the tensor count), "file_bytes": N}; cpu_seconds is user + system
+// time of all threads (getrusage), which a loaded machine inflates far less than wall time.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -54,7 +56,8 @@ void print(const std::vector<double>& secs, const std::vector<double>& cpu, uint
 
 int usage() {
   std::fprintf(stderr,
-               "usage: npz_bench_driver save SRC OUT RUNS [LEVEL THREADS] | load FILE RUNS\n");
+               "usage: npz_bench_driver save SRC OUT RUNS [LEVEL THREADS] | load FILE RUNS |"
+               " open FILE RUNS\n");
   return 2;
 }
 
@@ -107,6 +110,20 @@ int main(int argc, char** argv) {
         for (const auto& v : a.tensors()) bytes += v.nbytes();
       }
       print(secs, cpu, bytes, std::filesystem::file_size(argv[2]));
+      return 0;
+    }
+    if (cmd == "open" && argc == 4) {
+      int runs = std::atoi(argv[3]);
+      uint64_t tensors = 0;
+      for (int i = 0; i < runs; ++i) {
+        double c0 = cpu_now();
+        auto t0 = Clock::now();
+        tensorio::Archive a = tensorio::load(argv[2]);
+        secs.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        cpu.push_back(cpu_now() - c0);
+        tensors = a.size();
+      }
+      print(secs, cpu, tensors, std::filesystem::file_size(argv[2]));
       return 0;
     }
     return usage();

@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "tensorio/error.hpp"
-#include "zip/deflate_prefix.hpp"
 
 namespace tensorio::npz {
 
@@ -51,13 +50,6 @@ void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> o
     case LIBDEFLATE_BAD_DATA:
     default: corrupt(member, "expected a valid DEFLATE stream, found corrupt data");
   }
-}
-
-std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
-                                      const MemberRef& member) {
-  zip::DeflateSource source{*member.path, member.data_offset,
-                            "member '" + std::string(member.name) + "'"};
-  return zip::inflate_prefix(compressed, limit, source).bytes;
 }
 
 uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc) noexcept {

@@ -1,7 +1,6 @@
-// Inflating deflated zip members: the whole member with libdeflate (fast, whole-buffer, into an
-// exactly sized buffer) and a bounded prefix with our own prefix decoder (libdeflate leaves the
-// output undefined when it stops early, so it cannot decode "just the first bytes"; see
-// zip/deflate_prefix.hpp).
+// Inflating deflated zip members whole, with libdeflate (fast, whole-buffer, into an exactly
+// sized buffer). Their first bytes alone are decoded at open by zip/deflate_prefix.hpp
+// (libdeflate leaves the output undefined when it stops early).
 #pragma once
 
 #include <cstdint>
@@ -24,12 +23,6 @@ struct MemberRef {
 // filling `out`, or would expand past it (a zip bomb: never more than out.size() is written).
 void inflate_exact(std::span<const std::byte> compressed, std::span<std::byte> out,
                    const MemberRef& member);
-
-// Inflates at most `limit` bytes from the start of `compressed` (fewer if the stream ends).
-// Costs O(limit) work, whatever the member's size. Throws Error(bad_compressed_data) when the
-// decoded part is corrupt or the input ends before the stream or the limit does.
-std::vector<std::byte> inflate_prefix(std::span<const std::byte> compressed, size_t limit,
-                                      const MemberRef& member);
 
 // CRC-32 (ISO-HDLC, as zip uses it) of `bytes`, continuing from `crc` (0 to start).
 uint32_t crc32(std::span<const std::byte> bytes, uint32_t crc = 0) noexcept;

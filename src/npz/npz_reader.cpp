@@ -1,7 +1,9 @@
-// Opening a .npz: the zip index, then one tensor per member (npy header decoded now, payload
-// left in place or left compressed until first access).
+// Opening a .npz, one way through the layers: the zip index (zip/: the archive's structure,
+// validated, with the first bytes of every member), then a pass of npz's own that decodes the
+// npy header of every member, then one tensor per member (payload left in place, or left
+// compressed until first access).
 #include <algorithm>
-#include <exception>
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -11,6 +13,7 @@
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/mapped_file.hpp"
+#include "io/parallel.hpp"
 #include "core/record_block.hpp"
 #include "npy/npy_header.hpp"
 #include "npy/npy_payload.hpp"
@@ -18,6 +21,7 @@
 #include "npz/member_payload.hpp"
 #include "npz/npz_extension.hpp"
 #include "tensorio/npz.hpp"
+#include "zip/deflate_prefix.hpp"
 #include "zip/zip_format.hpp"
 #include "zip/zip_index.hpp"
 
@@ -26,11 +30,30 @@ namespace tensorio {
 namespace {
 
 constexpr std::string_view kNpySuffix = ".npy";
-// Inflated at open from a deflated member: NumPy's preamble is 128 bytes up to about ten
-// dimensions; a longer one is inflated again to its declared length. (The prefix decoder
-// works a bit at a time, so every byte not inflated here is time saved at open.)
-constexpr uint64_t kPrefixBytes = 256;
 constexpr size_t kMagicLen = 6;
+
+// The first bytes of each member the zip index copies along with its local header
+// (zip::DataHeadRequest). A stored member's npy preamble fits in kStoredHeadBytes (NumPy pads
+// it to a multiple of 64: 128 bytes up to about ten dimensions); a longer one is read from the
+// mapping. Not more: copying each read out of the page cache was the largest single cost of
+// opening 1,000 stored members. A deflated member's first block opens with its code lengths
+// (a few dozen bytes, a few hundred at worst) before the header's own compressed bytes, about
+// 150 bytes in all for NumPy's and tensorio's archives: a member whose header needs more than
+// kDeflatedHeadBytes is decoded from the mapping. Each cache line more in the read is a miss
+// on a page the CPU has not seen, for every member.
+constexpr uint64_t kStoredHeadBytes = 128;
+constexpr uint64_t kDeflatedHeadBytes = 192;
+// Inflated at open from a deflated member: NumPy's preamble is 128 bytes up to about ten
+// dimensions; a longer one is inflated again to its declared length. Every byte inflated past
+// the header is time spent at open for nothing.
+constexpr size_t kPrefixBytes = 128;
+// How far a deflated member whose header does not parse is decoded to see whether its stream
+// is corrupt (check_stream_past_header).
+constexpr uint64_t kStreamCheckBytes = 256;
+// Opening a deflated member (its records, and its npy header through the prefix decoder, which
+// reads its first block's code lengths and builds its tables) costs about this many stored
+// members: the unit of detail::header_threads.
+constexpr size_t kDeflatedWork = 4;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -54,32 +77,65 @@ std::optional<uint64_t> declared_preamble_size(std::span<const std::byte> prefix
   return 12 + uint64_t{load_le<uint32_t>(prefix.data() + 8)};
 }
 
-// The first bytes of a member. For a stored member, the copy the zip index read along with
-// the local header when it holds the whole npy preamble (so opening does not fault the member's
-// page into the mapping), else the mapping itself. For a deflated one a bounded prefix, grown
-// once to the npy header's declared length when that is longer (capped by the header limit and
+// Inflates the start of a deflated member into `out`; returns the bytes produced. From the
+// member's data head when it holds enough of the stream, else from the mapping (`data`),
+// whose verdict on the stream stands.
+size_t inflate_start(const zip::ZipMember& m, std::span<const std::byte> data,
+                     const std::string& path, std::span<std::byte> out) {
+  zip::DeflateSource source{path, m.layout.data_offset, {}};
+  try {
+    if (m.data_head.size() < data.size()) {
+      try {
+        return zip::inflate_prefix_into(m.data_head, out, source).produced;
+      } catch (const Error&) {
+        // The head ended before the prefix did (or the stream is bad): decode it whole below.
+      }
+    }
+    return zip::inflate_prefix_into(data, out, source).produced;
+  } catch (const Error& e) {
+    throw Error(e.code(), e.file(), e.offset(),
+                "member '" + std::string(m.entry.name) + "': " + e.detail());
+  }
+}
+
+// A deflated member whose npy header does not parse: the header may be the garbage a corrupt
+// stream decodes to. Decoding further (kStreamCheckBytes) throws the stream's own error when
+// it is corrupt there, which names the cause; otherwise the header's error stands.
+void check_stream_past_header(const zip::ZipMember& m, std::span<const std::byte> data,
+                              const std::string& path) {
+  std::vector<std::byte> more(std::min<uint64_t>(m.entry.uncompressed_size, kStreamCheckBytes));
+  inflate_start(m, data, path, more);
+}
+
+// The first bytes of a member, enough to hold its npy preamble when it has one. For a stored
+// member, the copy the zip index read along with the local header when it holds the whole
+// npy preamble (so opening does not fault the member's page into the mapping), else the
+// mapping itself. For a deflated one a bounded prefix (in `first`), inflated again to the npy
+// header's declared length when that is longer (into `longer`, capped by the header limit and
 // the member's size), so opening never inflates a payload.
 std::span<const std::byte> member_head(const zip::ZipMember& m, std::span<const std::byte> data,
                                        const std::string& path, const Limits& limits,
-                                       std::vector<std::byte>& storage) {
+                                       std::span<std::byte, kPrefixBytes> first,
+                                       std::vector<std::byte>& longer) {
   uint64_t size = m.entry.uncompressed_size;
   if (m.entry.method != zip::kMethodDeflated) {
     auto need = declared_preamble_size(m.data_head);
     bool whole = m.data_head.size() == size || (need && *need <= m.data_head.size());
     return whole ? m.data_head : data;
   }
-  npz::MemberRef ref{&path, m.entry.name, m.layout.data_offset};
-  storage = npz::inflate_prefix(data, std::min(size, kPrefixBytes), ref);
-  if (auto need = declared_preamble_size(storage); need && has_npy_magic(storage) &&
-                                                   *need > storage.size() && *need <= size &&
-                                                   *need <= limits.max_header_bytes + 12) {
-    storage = npz::inflate_prefix(data, *need, ref);
+  auto head = first.first(
+      inflate_start(m, data, path, first.first(std::min<uint64_t>(size, first.size()))));
+  if (auto need = declared_preamble_size(head); need && has_npy_magic(head) &&
+                                                *need > head.size() && *need <= size &&
+                                                *need <= limits.max_header_bytes + 12) {
+    longer.resize(*need);
+    return std::span<const std::byte>(longer).first(inflate_start(m, data, path, longer));
   }
-  return storage;
+  return head;
 }
 
 // What decoding a member at open found: the part of opening that reads bytes and can fail,
-// done on the zip index's workers as each member is read, before the records are built in order.
+// done for every member in parallel, before the records are built in order.
 struct DecodedMember {
   enum class Kind { directory, npy, raw } kind = Kind::raw;
   // Kind::npy, when the record is not built here (deflated, or transformed or checked on
@@ -91,8 +147,7 @@ struct DecodedMember {
   // the record itself, built on the worker in the open's RecordBlock, at the member's index
   // (its name and shape allocations run in parallel).
   bool in_block = false;
-  size_t name_hash = 0;      // with `in_block`: NameIndex::hash of its name, computed here too
-  std::exception_ptr error;  // decoding failed: raised after the zip structure checks
+  size_t name_hash = 0;  // with `in_block`: NameIndex::hash of its name, computed here too
 };
 
 // A member's bytes in the mapping and its zip facts; the name's decoded copy, if it has one,
@@ -125,8 +180,9 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
   if (is_directory_entry(e)) return DecodedMember::Kind::directory;
   auto data = file.bytes().subspan(m.layout.data_offset, e.compressed_size);
   bool deflated = e.method == zip::kMethodDeflated;
-  std::vector<std::byte> storage;
-  auto head = member_head(m, data, path, limits, storage);
+  std::array<std::byte, kPrefixBytes> first;
+  std::vector<std::byte> longer;
+  auto head = member_head(m, data, path, limits, first, longer);
   if (!ends_with(e.name, kNpySuffix) && !has_npy_magic(head)) return DecodedMember::Kind::raw;
   // Offsets in messages: file offsets for stored members; for deflated ones, offsets into
   // the inflated member (the file name says so). The member is named only when there is an
@@ -134,6 +190,7 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
   try {
     detail::parse_npy_header_into(head, path, limits, deflated ? 0 : m.layout.data_offset, h);
   } catch (const Error& err) {
+    if (deflated) check_stream_past_header(m, data, path);
     throw Error(err.code(),
                 path + ": member '" + std::string(e.name) + (deflated ? "' (inflated)" : "'"),
                 err.offset(), err.detail());
@@ -154,27 +211,36 @@ std::string tensor_name(std::string_view member) {
   return std::string(named_npy ? member.substr(0, member.size() - kNpySuffix.size()) : member);
 }
 
-// Decodes every member while the zip index reads it (see zip::MemberVisitor).
-class Decoder final : public zip::MemberVisitor {
+// Decodes the npy header of every member of the zip index: in parallel, each member on its own
+// (errors in directory order: the first bad member's is raised).
+class Decoder {
  public:
   Decoder(std::shared_ptr<const detail::MappedFile> file, const OpenOptions& options)
       : file_(std::move(file)), options_(options) {}
 
-  void start(size_t count) override {
+  // On `threads` workers (at most one per member).
+  void run(const std::vector<zip::ZipMember>& members, unsigned threads) {
+    size_t count = members.size();
     decoded.resize(count);
     block = detail::RecordBlock::make(count);
+    threads = static_cast<unsigned>(std::clamp<size_t>(threads, 1, std::max<size_t>(count, 1)));
+    detail::parallel_for_in_order(count, threads, 16,
+                                  [&](size_t i, unsigned) { member(i, members[i]); });
   }
-  void member(size_t i, const zip::ZipMember& m) override {
+
+  std::vector<DecodedMember> decoded;  // directory order
+  // The plain stored members' records, at their members' indices. Their `file` is set by the
+  // builder on the calling thread: from the workers, a thousand reference counts taken on the
+  // one mapping's control block bounced its cache line between the cores.
+  std::shared_ptr<detail::RecordBlock> block;
+
+ private:
+  void member(size_t i, const zip::ZipMember& m) {
     DecodedMember& d = decoded[i];
     // One header per thread, reused: its shape keeps its capacity from member to member (the
     // record copies the dimensions into its own inline storage).
     thread_local NpyHeader h;
-    try {
-      d.kind = decode_member(m, *file_, file_->path(), options_.limits, h);
-    } catch (...) {
-      d.error = std::current_exception();
-      return;
-    }
+    d.kind = decode_member(m, *file_, file_->path(), options_.limits, h);
     if (d.kind != DecodedMember::Kind::npy) return;
     // decode_member checked that the array fits in the member.
     d.trailing = m.entry.uncompressed_size - h.data_offset - h.payload_bytes;
@@ -190,13 +256,6 @@ class Decoder final : public zip::MemberVisitor {
     }
   }
 
-  std::vector<DecodedMember> decoded;  // directory order
-  // The plain stored members' records, at their members' indices. Their `file` is set by the
-  // builder on the calling thread: from the workers, a thousand reference counts taken on the
-  // one mapping's control block bounced its cache line between the cores.
-  std::shared_ptr<detail::RecordBlock> block;
-
- private:
   // A zero-copy view of a stored member's array, all but its `file`.
   void fill_stored_record(detail::TensorRecord& rec, const zip::ZipMember& m, NpyHeader& h) {
     rec.name = tensor_name(m.entry.name);
@@ -303,17 +362,22 @@ struct Builder {
 Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
   auto file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
   const std::string& name = file->path();
-  // Each member's npy header is decoded on the worker that read its local header, from the
-  // bytes read with it (one pass over the members, one set of threads). Its errors wait
-  // until the whole zip structure has been validated, so that a broken archive is reported
-  // as one, and then the first bad member's is raised.
+  // First the zip structure, whole and validated (a broken archive is reported as one), with
+  // the first bytes of each member; then the npy header of each member, whose errors come in
+  // directory order. Both passes run on the threads the whole open is worth, chosen once from
+  // the directory: helpers woken for the first are still at hand for the second, where waking
+  // them twice would cost what the first pass gains.
+  zip::ZipDirectory directory = zip::locate_zip_directory(file->bytes(), name, options.limits);
+  size_t work = 0;
+  for (const zip::CentralHeaderStart& h : directory.headers)
+    work += h.method == zip::kMethodDeflated ? kDeflatedWork : 1;
+  unsigned threads = detail::header_threads(options.open_threads, work);
+  zip::DataHeadRequest heads{kStoredHeadBytes, kDeflatedHeadBytes};
+  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits,
+                                            std::move(directory), file.get(), threads, heads);
   Decoder decoder(file, options);
-  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits, file.get(),
-                                            options.open_threads, &decoder);
+  decoder.run(index.members, threads);
   std::vector<DecodedMember>& decoded = decoder.decoded;
-  for (const DecodedMember& d : decoded) {
-    if (d.error) std::rethrow_exception(d.error);
-  }
 
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::npz;

@@ -8,39 +8,46 @@
 // code is validated before use, every match distance is checked against the output produced so
 // far, nothing recurses and nothing is allocated from a size the stream claims.
 //
-// It is deliberately simple (bit-at-a-time canonical decoding): it only ever runs on a few KiB,
-// so clarity wins over speed. Bulk inflation stays with libdeflate (npz/member_inflate.hpp).
+// It runs once per deflated member at open, so it is table-driven (zip/huffman_table.hpp):
+// most of its time goes to reading a dynamic block's code lengths and building its tables,
+// which every member's first block has. The fixed block's tables are built once per process.
+// Bulk inflation stays with libdeflate (npz/member_inflate.hpp).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "zip/deflate_source.hpp"
 
 namespace tensorio::zip {
 
-// Where the stream lives, for error messages: Error(bad_compressed_data, file,
-// base_offset + byte position in the stream, "<label>: expected ..., found ...").
-struct DeflateSource {
-  std::string file;          // may be empty (the stream is not in a file)
-  uint64_t base_offset = 0;  // absolute offset of the stream's first byte
-  std::string label;         // what the stream is, e.g. "member 'x.npy'"
-};
-
-struct InflatedPrefix {
-  std::vector<std::byte> bytes;  // min(limit, the stream's full output) bytes
-  bool stream_ended = false;     // the final block's end was reached (bytes is the whole output)
+// How far a prefix decode went.
+struct PrefixProgress {
+  size_t produced = 0;        // bytes written: min(limit, the stream's full output)
+  bool stream_ended = false;  // the final block's end was reached (the output is all of it)
   // Blocks started, by BTYPE (0 stored, 1 fixed Huffman, 2 dynamic Huffman): lets tests show
   // which block kinds and how many block boundaries a prefix went through.
   std::array<uint32_t, 3> blocks_by_type{};
 };
 
-// Decodes the raw DEFLATE stream `compressed` until `limit` bytes are produced or the final
-// block ends, whichever comes first; nothing after the point where it stops is read, so a
-// stream corrupt or truncated only beyond the prefix yields its prefix. Throws
+// Decodes the raw DEFLATE stream `compressed` into `out` until out.size() bytes are produced
+// or the final block ends, whichever comes first. Nothing after the point where it stops is
+// decoded, so a stream corrupt or truncated only beyond the prefix yields its prefix. Throws
 // Error(bad_compressed_data) when the part it decodes is malformed or the input ends first.
+PrefixProgress inflate_prefix_into(std::span<const std::byte> compressed, std::span<std::byte> out,
+                                   const DeflateSource& source);
+
+struct InflatedPrefix {
+  std::vector<std::byte> bytes;  // min(limit, the stream's full output) bytes
+  bool stream_ended = false;
+  std::array<uint32_t, 3> blocks_by_type{};
+};
+
+// inflate_prefix_into with an output that grows as bytes are produced, up to `limit`: the
+// buffer follows what the stream yields, not what the caller allows.
 InflatedPrefix inflate_prefix(std::span<const std::byte> compressed, size_t limit,
                               const DeflateSource& source);
 

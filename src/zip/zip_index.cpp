@@ -1,6 +1,7 @@
 #include "zip/zip_index.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -168,47 +169,61 @@ class alignas(64) RecordReader {
 
 // The first read covers the 30-byte header, the name (its central copy has the same length
 // unless the archive is inconsistent), an extra field of up to this many bytes (zip64 sizes,
-// a 64-byte alignment block) and the data head. Less copying per member than a round 1 KiB.
+// a 64-byte alignment block) and the data head asked for. Less copying per member than a
+// round 1 KiB.
 constexpr uint64_t kExtraAllowance = 96;
+
+// The data head a member of compression `method` gets (other methods fail validation).
+uint64_t head_bytes(uint16_t method, const DataHeadRequest& request) noexcept {
+  if (method == kMethodStored) return request.stored;
+  if (method == kMethodDeflated) return request.deflated;
+  return 0;
+}
 
 }  // namespace
 
-ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
-                        const Limits& limits, const detail::MappedFile* source, unsigned threads,
-                        MemberVisitor* visit) {
-  ZipIndex index;
-  index.end = read_end_of_central_directory(file, path, limits);
+ZipDirectory locate_zip_directory(std::span<const std::byte> file, const std::string& path,
+                                  const Limits& limits) {
+  ZipDirectory directory;
+  directory.end = read_end_of_central_directory(file, path, limits);
   // Only where each central header starts is found here; each header is parsed on the worker
   // that then reads its member's local header: the directory's parsing is shared out too, and
   // an entry, its name and the member's record are made and used on one core.
-  std::vector<CentralHeaderStart> starts = locate_central_headers(file, index.end, path);
+  directory.headers = locate_central_headers(file, directory.end, path);
+  return directory;
+}
+
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, const detail::MappedFile* source, unsigned threads,
+                        DataHeadRequest heads) {
+  return read_zip_index(file, path, limits, locate_zip_directory(file, path, limits), source,
+                        threads, heads);
+}
+
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, ZipDirectory directory,
+                        const detail::MappedFile* source, unsigned threads, DataHeadRequest heads) {
+  ZipIndex index;
+  index.end = std::move(directory.end);
+  const std::vector<CentralHeaderStart>& starts = directory.headers;
 
   // Each member's records are independent of the others': read them on `threads` workers,
-  // each with its own read buffer and head storage.
+  // each with its own read buffer.
   size_t count = starts.size();
-  // A deflated member's npy header is inflated at open (a few microseconds each with the
-  // prefix decoder's table building): it counts as kDeflatedWork stored ones.
-  constexpr size_t kDeflatedWork = 32;
-  size_t work = 0;
-  for (const CentralHeaderStart& h : starts)
-    work += h.method == kMethodDeflated ? kDeflatedWork : 1;
   threads = static_cast<unsigned>(
-      std::clamp<size_t>(detail::header_threads(threads, work), 1, std::max<size_t>(count, 1)));
+      std::clamp<size_t>(detail::header_threads(threads, count), 1, std::max<size_t>(count, 1)));
   index.members.resize(count);
-  // With a visitor the heads are consumed as they are read: no copies are kept (copying
-  // 1,000 heads into growing arenas cost a fresh 256 KiB of page faults per open).
-  if (!visit) index.heads.resize(threads);
-  if (visit) visit->start(count);
+  // Every member's head has a slot of its own, sized from the method the walk saw (a member
+  // whose method differs in its central header fails validation): one allocation, written
+  // by whichever worker reads the member, never reallocated.
+  std::vector<uint64_t> slot(count + 1, 0);
+  for (size_t i = 0; i < count; ++i) slot[i + 1] = slot[i] + head_bytes(starts[i].method, heads);
+  if (slot[count] > 0) index.heads.reset(new std::byte[slot[count]]);
   std::vector<RecordReader> readers;
   readers.reserve(threads);
   // Worker 0 (the calling thread) reads through the file's own descriptor: no other thread of
   // this open uses it, and reopening costs a path walk through /proc (about 10 us).
   for (unsigned w = 0; w < threads; ++w) readers.emplace_back(file, source, w > 0);
-  struct HeadSlot {
-    unsigned worker = 0;
-    uint64_t offset = 0, size = 0;
-  };
-  std::vector<HeadSlot> slots(visit ? 0 : count);
   // Each worker's sum of the deflated members' declared sizes, on a cache line of its own.
   struct alignas(64) InflatedSum {
     uint64_t total = 0;
@@ -224,15 +239,16 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
     check_flags_and_sizes(e, path, limits);
     add_inflated(inflated[worker].total, e);
     RecordReader& reader = readers[worker];
+    uint64_t head_room = slot[i + 1] - slot[i];
     uint64_t at = e.local_header_offset;
     uint64_t available = at <= stop ? stop - at : 0;
-    uint64_t guess = kLocalHeaderSize + e.raw_name.size() + kExtraAllowance + kDataHeadBytes;
+    uint64_t guess = kLocalHeaderSize + e.raw_name.size() + kExtraAllowance + head_room;
     auto bytes = reader.read(at, std::min(available, guess));
     if (bytes.size() >= kLocalHeaderSize) {
       // Name and extra field lengths sit at offsets 26 and 28 of the header; a long name or
       // extra field (a zipalign-style padding block, say) needs a second, exact read.
       uint64_t want = kLocalHeaderSize + uint64_t{load_le<uint16_t>(bytes.data() + 26)} +
-                      load_le<uint16_t>(bytes.data() + 28) + kDataHeadBytes;
+                      load_le<uint16_t>(bytes.data() + 28) + head_room;
       if (want > bytes.size() && bytes.size() < available) {
         bytes = reader.read(at, std::min(available, want));
       }
@@ -240,24 +256,12 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
     LocalLayout layout = read_local_header(file, e, index.end.directory_start, path, bytes);
     // The data's first bytes, from the same read (data_offset >= at was just established).
     uint64_t skip = std::min<uint64_t>(layout.data_offset - at, bytes.size());
-    auto head = bytes.subspan(skip).first(
-        std::min({bytes.size() - skip, e.compressed_size, kDataHeadBytes}));
-    if (!visit) {
-      std::vector<std::byte>& arena = index.heads[worker];
-      slots[i] = {worker, arena.size(), head.size()};
-      arena.insert(arena.end(), head.begin(), head.end());
-    }
-    index.members[i] = {std::move(e), layout, head, name_hash};
-    if (visit) {
-      visit->member(i, index.members[i]);
-      index.members[i].data_head = {};  // the read buffer is reused for the next member
-    }
+    auto head =
+        bytes.subspan(skip).first(std::min({bytes.size() - skip, e.compressed_size, head_room}));
+    std::byte* copy = index.heads.get() + slot[i];
+    if (!head.empty()) std::memcpy(copy, head.data(), head.size());
+    index.members[i] = {std::move(e), layout, {copy, head.size()}, name_hash};
   });
-  for (size_t i = 0; i < slots.size(); ++i) {
-    const HeadSlot& s = slots[i];
-    index.members[i].data_head =
-        std::span<const std::byte>(index.heads[s.worker]).subspan(s.offset, s.size);
-  }
   uint64_t total_inflated = 0;
   for (const InflatedSum& sum : inflated) {
     total_inflated = checked_add(total_inflated, sum.total).value_or(UINT64_MAX);

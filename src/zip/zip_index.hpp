@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,28 +17,41 @@
 
 namespace tensorio::zip {
 
-// How many bytes of each member's data are read along with its local header: a stored .npy
-// member's preamble fits (NumPy pads it to a multiple of 64: 128 bytes up to about ten
-// dimensions); a longer one is read from the mapping instead. Not more: copying each read out
-// of the page cache was the largest single cost of opening 1,000 stored members.
-inline constexpr uint64_t kDataHeadBytes = 128;
+// How many leading bytes of each member's data a caller wants copied along with the member's
+// local header, by method: they come with the same small read, so a caller that looks at the
+// start of every member (a file format inside the archive) does not fault each member's first
+// page into the mapping, nor read again. 0 asks for none.
+struct DataHeadRequest {
+  uint64_t stored = 0;
+  uint64_t deflated = 0;  // of the compressed bytes
+};
 
 struct ZipMember {
   CentralEntry entry;
   LocalLayout layout;
-  // The first min(compressed size, kDataHeadBytes) bytes of the member's data, copied in the
-  // same read as its local header; points into ZipIndex::heads (valid while the index lives,
-  // moves included). Empty after read_zip_index when a MemberVisitor was given: the visitor
-  // saw it during its call.
+  // The first min(compressed size, the DataHeadRequest for its method) bytes of the member's
+  // data, copied in the same read as its local header; points into ZipIndex::heads (valid
+  // while the index lives, moves included).
   std::span<const std::byte> data_head;
   size_t name_hash = 0;  // detail::NameIndex::hash(entry.name), computed by the member's worker
 };
 
 struct ZipIndex {
   EndOfCentralDirectory end;
-  std::vector<ZipMember> members;             // central directory order
-  std::vector<std::vector<std::byte>> heads;  // storage of the data heads, one per worker
+  std::vector<ZipMember> members;      // central directory order
+  std::unique_ptr<std::byte[]> heads;  // storage of the data heads, one slot per member
 };
+
+// The central directory found, before any member is read: the end records, and where each
+// member's central header starts (with its method, unvalidated). A reader can size its work
+// from it before read_zip_index reads the members. Errors: those of the end records and of
+// locate_central_headers.
+struct ZipDirectory {
+  EndOfCentralDirectory end;
+  std::vector<CentralHeaderStart> headers;
+};
+ZipDirectory locate_zip_directory(std::span<const std::byte> file, const std::string& path,
+                                  const Limits& limits);
 
 // Reads and validates the whole structure of the archive in `file`:
 //  - the end records and central directory (see their headers);
@@ -47,9 +61,7 @@ struct ZipIndex {
 //  - sizes: a stored member's sizes must agree; a deflated member may not declare more than
 //    `limits.max_member_bytes`, nor more than DEFLATE can expand its compressed size to
 //    (1032:1, the format's own bound), and all of them together not more than
-//    `limits.max_total_inflated_bytes` — so a zip bomb is refused before it is inflated (a
-//    visitor sees a member only after its own sizes passed; the total is checked once every
-//    member has been read, and a visitor inflates no more than a bounded prefix at open);
+//    `limits.max_total_inflated_bytes` — so a zip bomb is refused before it is inflated;
 //  - layout: no two members' byte ranges (local header to end of descriptor) overlap, none
 //    reaches into the central directory, and no two members share a name.
 //
@@ -60,33 +72,22 @@ struct ZipIndex {
 // cache, and would make opening depend on the payload size. With a null or in-memory `source`
 // the bytes are taken from `file`.
 //
-// Each member's central header is parsed, and its local header read, on one of
-// detail::header_threads(threads, members) threads (so 0 picks by the member count); only the
-// walk that finds where the central headers start is sequential. Whatever the count, the
+// Each member's central header is parsed, and its local header (and data head) read, on one
+// of detail::header_threads(threads, members) threads (so 0 picks by the member count); only
+// the walk that finds where the central headers start is sequential. Whatever the count, the
 // error raised is the first a sequential reader would meet: the end records and the walk's,
 // then the first member in directory order whose central header, flags, sizes or local
 // header is wrong, then the total size, duplicate names and overlaps.
 //
 // Member names (CentralEntry::name) view `file`'s bytes, or a decoded copy the entry shares:
 // the index, and any copy of an entry, must not outlive the bytes of `file`.
-//
-// `visit`, when given, sees each member on the worker that read it, right after its local
-// header was validated: a reader decodes what it needs from the data head there, in parallel
-// and while the bytes are in cache, instead of in a second pass.
-class MemberVisitor {
- public:
-  virtual ~MemberVisitor() = default;
-  // Called once, before any member(), with the number of members.
-  virtual void start(size_t count) = 0;
-  // Called for every member (index in directory order; data_head valid for the call only).
-  // Calls for different members run concurrently. An exception counts as that member's
-  // error; a visitor that wants structural errors (later members, duplicate names, overlaps)
-  // to come first keeps its own and raises them after read_zip_index returns.
-  virtual void member(size_t index, const ZipMember& m) = 0;
-};
-
 ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
                         const Limits& limits, const detail::MappedFile* source = nullptr,
-                        unsigned threads = 1, MemberVisitor* visit = nullptr);
+                        unsigned threads = 1, DataHeadRequest heads = {});
+
+// The same, from the directory locate_zip_directory found in `file`.
+ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path,
+                        const Limits& limits, ZipDirectory directory,
+                        const detail::MappedFile* source, unsigned threads, DataHeadRequest heads);
 
 }  // namespace tensorio::zip

@@ -1,6 +1,8 @@
-// The bounded DEFLATE prefix decoder (src/zip/deflate_prefix.hpp): every prefix of a stream
-// libdeflate wrote must equal the start of libdeflate's own full decompression, and malformed
-// streams (hand-built bit by bit, or mutated) must end in tensorio::Error, never a crash.
+// The bounded DEFLATE prefix decoder (src/zip/deflate_prefix.hpp) and its Huffman tables
+// (src/zip/huffman_table.hpp): every prefix of a stream libdeflate wrote must equal the start
+// of libdeflate's own full decompression, and malformed streams (hand-built bit by bit,
+// mutated, random or cut short) must end in tensorio::Error, never a crash or a read past the
+// input.
 #include "zip/deflate_prefix.hpp"
 
 #include <gtest/gtest.h>
@@ -13,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "support/guarded_input.hpp"
 #include "tensorio/error.hpp"
+#include "zip/deflate_bit_reader.hpp"
+#include "zip/huffman_table.hpp"
 
 namespace tensorio::zip {
 namespace {
@@ -76,7 +81,19 @@ bool libdeflate_inflate(const Bytes& z, size_t max_out, Bytes& out) {
   return r == LIBDEFLATE_SUCCESS;
 }
 
-InflatedPrefix prefix(const Bytes& z, size_t limit) { return inflate_prefix(z, limit, kSource); }
+// Bytes drawn from a geometric distribution: a few very common values and a long tail of rare
+// ones, so the Huffman codes run up to the longest lengths (decoded past the first lookup).
+Bytes skewed_bytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::geometric_distribution<int> geo(0.35);
+  Bytes out(n);
+  for (auto& b : out) b = static_cast<std::byte>(std::min(geo(rng), 255));
+  return out;
+}
+
+InflatedPrefix prefix(std::span<const std::byte> z, size_t limit) {
+  return inflate_prefix(z, limit, kSource);
+}
 
 void expect_prefixes_match(const Bytes& original, int level) {
   Bytes z = deflate(original, level);
@@ -529,6 +546,222 @@ TEST(DeflatePrefix, MutatedStreamsNeverCrash) {
   }
   EXPECT_GT(errors, 0);   // the mutations did reach the error paths
   EXPECT_GT(decoded, 0);  // and some still decode (flips inside stored or literal data)
+}
+
+// ---- many streams, every output path -----------------------------------------------------
+
+// Random inputs of every kind and size, at every level, each cut at random limits: the prefix
+// always equals libdeflate's full output's start, through the caller's buffer
+// (inflate_prefix_into) and the growing one (inflate_prefix) alike.
+TEST(DeflatePrefix, ManyRandomStreamsMatchLibdeflateThroughBothOutputs) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 400; ++round) {
+    size_t n = rng() % 3 == 0 ? rng() % 64 : rng() % 6000;
+    uint32_t seed = static_cast<uint32_t>(round) * 7919u;
+    Bytes data;
+    switch (round % 4) {
+      case 0: data = random_bytes(n, seed); break;
+      case 1: data = text_bytes(n, seed); break;
+      case 2: data = skewed_bytes(n, seed); break;
+      default: data = mixed_bytes(n, seed); break;
+    }
+    int level = static_cast<int>(rng() % 13);
+    Bytes z = deflate(data, level);
+    Bytes full;
+    ASSERT_TRUE(libdeflate_inflate(z, n, full));
+    for (size_t limit : {size_t{0}, size_t{rng() % (n + 2)}, size_t{128}, n, n + 1}) {
+      SCOPED_TRACE("round " + std::to_string(round) + ", level " + std::to_string(level) +
+                   ", size " + std::to_string(n) + ", limit " + std::to_string(limit));
+      InflatedPrefix grown = prefix(z, limit);
+      Bytes buffer(limit, std::byte{0xAA});
+      PrefixProgress into = inflate_prefix_into(z, buffer, kSource);
+      size_t want = std::min(limit, n);
+      ASSERT_EQ(grown.bytes.size(), want);
+      ASSERT_EQ(into.produced, want);
+      EXPECT_TRUE(std::equal(grown.bytes.begin(), grown.bytes.end(), full.begin()));
+      EXPECT_TRUE(
+          std::equal(buffer.begin(), buffer.begin() + static_cast<long>(want), full.begin()));
+      EXPECT_EQ(into.stream_ended, grown.stream_ended);
+      EXPECT_EQ(into.blocks_by_type, grown.blocks_by_type);
+      if (limit > n) {
+        EXPECT_TRUE(into.stream_ended);
+      }
+      if (limit < n) {
+        EXPECT_FALSE(into.stream_ended);
+      }
+    }
+  }
+}
+
+// A stream cut at every length is decoded from exactly the bytes that remain: the page after
+// them is unmapped, so a read past them would crash. Each cut gives an error or a prefix of
+// the right bytes.
+TEST(DeflatePrefix, CutAtEveryLengthNeverReadsPastTheInput) {
+  for (int level : {0, 1, 6, 12}) {
+    Bytes data = level == 1 ? skewed_bytes(1500, 31) : text_bytes(1500, 30 + level);
+    Bytes z = deflate(data, level);
+    for (size_t cut = 0; cut <= z.size(); ++cut) {
+      SCOPED_TRACE("level " + std::to_string(level) + ", cut " + std::to_string(cut));
+      tensorio::testing::GuardedInput input(std::span<const std::byte>(z).first(cut));
+      try {
+        InflatedPrefix p = prefix(input.bytes(), data.size() + 10);
+        EXPECT_TRUE(std::equal(p.bytes.begin(), p.bytes.end(), data.begin()));
+        EXPECT_EQ(p.stream_ended, p.bytes.size() == data.size());
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::bad_compressed_data);
+        EXPECT_LE(e.offset(), kSource.base_offset + cut);
+      }
+    }
+  }
+}
+
+// Random bytes as a stream: mostly errors, sometimes a short valid prefix; never a crash or an
+// over-read, and a stream decoded to its end is what libdeflate makes of it.
+TEST(DeflatePrefix, RandomBytesNeverCrash) {
+  std::mt19937 rng(17);
+  int ended = 0;
+  for (int round = 0; round < 5000; ++round) {
+    Bytes z = random_bytes(1 + rng() % 300, static_cast<uint32_t>(round) + 100);
+    tensorio::testing::GuardedInput input(z);
+    try {
+      InflatedPrefix p = prefix(input.bytes(), 4096);
+      Bytes reference;
+      if (p.stream_ended && libdeflate_inflate(z, 4096, reference)) {
+        ++ended;
+        EXPECT_EQ(p.bytes, reference) << "round " << round;
+      }
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_compressed_data);
+    }
+  }
+  EXPECT_GT(ended, 0);  // some random streams are valid ones (a short stored or fixed block)
+}
+
+TEST(DeflatePrefix, RejectsBadDistanceCodes) {
+  // Literal/length code {'a': 1 bit, 256: 1 bit}, then the distance lengths under test.
+  auto stream = [](const std::vector<uint8_t>& dist_lengths) {
+    std::vector<uint8_t> clen(19, 0);
+    clen[0] = 2;
+    clen[1] = 2;
+    clen[18] = 1;
+    BitWriter w;
+    auto cl = dynamic_header(w, 257, static_cast<unsigned>(dist_lengths.size()), clen);
+    w.code(cl[18], 1);
+    w.bits(97 - 11, 7);
+    w.code(cl[1], 2);  // 'a'
+    w.code(cl[18], 1);
+    w.bits(138 - 11, 7);
+    w.code(cl[18], 1);
+    w.bits(20 - 11, 7);
+    w.code(cl[1], 2);                                                      // 256
+    for (uint8_t len : dist_lengths) w.code(len == 0 ? cl[0] : cl[1], 2);  // 0 or 1 only
+    w.code(0, 1);
+    w.code(1, 1);
+    return w.finish();
+  };
+  // Three one-bit distance codes: over-subscribed.
+  expect_corrupt(stream({1, 1, 1}), 100, "distance code, found one over-subscribed");
+  // A single one-bit distance code is allowed (RFC 1951 3.2.7) ...
+  EXPECT_EQ(prefix(stream({1, 0}), 100).bytes, Bytes(1, std::byte{'a'}));
+  // ... and two one-bit codes form a complete code.
+  EXPECT_EQ(prefix(stream({1, 1}), 100).bytes, Bytes(1, std::byte{'a'}));
+}
+
+// ---- the Huffman table on its own ----------------------------------------------------------
+
+// A random complete prefix code over `symbols` symbols (some unused) with lengths up to 15:
+// leaves split at random until there are enough.
+std::vector<uint8_t> random_complete_lengths(size_t symbols, size_t used, std::mt19937& rng) {
+  std::vector<uint8_t> leaves = {0};
+  while (leaves.size() < used) {
+    size_t i = rng() % leaves.size();
+    if (leaves[i] >= kMaxCodeBits) continue;
+    uint8_t depth = static_cast<uint8_t>(leaves[i] + 1);
+    leaves[i] = depth;
+    leaves.push_back(depth);
+  }
+  std::vector<uint8_t> lengths(symbols, 0);
+  std::vector<size_t> order(symbols);
+  for (size_t i = 0; i < symbols; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  for (size_t i = 0; i < leaves.size(); ++i) lengths[order[i]] = leaves[i];
+  return lengths;
+}
+
+template <class Table>
+void expect_table_round_trips(size_t symbols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 200; ++round) {
+    size_t used = 2 + rng() % (symbols - 1);
+    auto lengths = random_complete_lengths(symbols, used, rng);
+    Table table;
+    ASSERT_EQ(table.build(lengths), CodeShape::complete);
+    auto codes = canonical_codes(lengths);
+    std::vector<int> sent;
+    BitWriter w;
+    for (int i = 0; i < 300; ++i) {
+      int sym = static_cast<int>(rng() % symbols);
+      if (lengths[static_cast<size_t>(sym)] == 0) continue;
+      w.code(codes[static_cast<size_t>(sym)], lengths[static_cast<size_t>(sym)]);
+      sent.push_back(sym);
+    }
+    Bytes z = w.finish();
+    tensorio::testing::GuardedInput input(z);
+    DeflateBitReader in(input.bytes(), kSource);
+    for (size_t i = 0; i < sent.size(); ++i) ASSERT_EQ(table.decode(in), sent[i]) << i;
+    EXPECT_LT(in.available(), 8u);  // only the last byte's padding is left
+  }
+}
+
+TEST(HuffmanTable, RandomCompleteCodesOfEveryLengthRoundTrip) {
+  expect_table_round_trips<LitLenTable>(288, 41);
+  expect_table_round_trips<DistanceTable>(32, 42);
+  expect_table_round_trips<CodeLengthTable>(19, 43);
+}
+
+TEST(HuffmanTable, LongestCodesDecodePastTheFirstLookup) {
+  // Symbol i has length i + 1 (1..14), the last two length 15: complete, every length used.
+  std::vector<uint8_t> lengths(288, 0);
+  for (size_t i = 0; i < 14; ++i) lengths[i * 20] = static_cast<uint8_t>(i + 1);
+  lengths[280] = 15;
+  lengths[287] = 15;
+  LitLenTable table;
+  ASSERT_EQ(table.build(lengths), CodeShape::complete);
+  auto codes = canonical_codes(lengths);
+  BitWriter w;
+  std::vector<int> sent = {287, 280, 260, 0, 160, 287, 20};
+  for (int sym : sent) w.code(codes[static_cast<size_t>(sym)], lengths[static_cast<size_t>(sym)]);
+  Bytes z = w.finish();
+  DeflateBitReader in(z, kSource);
+  for (int sym : sent) EXPECT_EQ(table.decode(in), sym);
+}
+
+TEST(HuffmanTable, ShapesOfDegenerateAndInvalidCodes) {
+  LitLenTable t;
+  EXPECT_EQ(t.build(std::vector<uint8_t>(288, 0)), CodeShape::empty);
+  std::vector<uint8_t> one(288, 0);
+  one[5] = 1;
+  EXPECT_EQ(t.build(one), CodeShape::single_one_bit);
+  std::vector<uint8_t> gap(288, 0);
+  gap[1] = 2;
+  gap[2] = 1;
+  EXPECT_EQ(t.build(gap), CodeShape::incomplete);
+  std::vector<uint8_t> over(288, 0);
+  over[0] = over[1] = over[2] = 1;
+  EXPECT_EQ(t.build(over), CodeShape::oversubscribed);
+  std::vector<uint8_t> too_long(288, 0);
+  too_long[0] = 16;
+  EXPECT_EQ(t.build(too_long), CodeShape::oversubscribed);
+
+  // An incomplete code: bits that match no code give kNoCode when 15 bits are there to tell,
+  // a truncation error when fewer remain.
+  ASSERT_EQ(t.build(gap), CodeShape::incomplete);  // codes: 2 -> "0", 1 -> "10"; "11" unused
+  Bytes unused = {std::byte{0xFF}, std::byte{0xFF}};
+  DeflateBitReader whole(unused, kSource);
+  EXPECT_EQ(t.decode(whole), LitLenTable::kNoCode);
+  Bytes short_input = {std::byte{0xFF}};
+  DeflateBitReader cut(short_input, kSource);
+  EXPECT_THROW(t.decode(cut), Error);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <libdeflate.h>
 
+#include <cstring>
 #include <thread>
 
 #include "npz_test_util.hpp"
@@ -159,10 +160,11 @@ TEST(OpenNpz, StoredCrcCheckedByVerifyAndOptionallyOnAccess) {
   EXPECT_EQ(error_of([&] { checked.at("x").data(); }), ErrorCode::bad_checksum);
 }
 
-// An archive of one deflated member `name` holding `content`, declaring `declared` bytes.
+// An archive of one deflated member `name` holding `content`, declaring `declared` bytes,
+// compressed at `level` (0: stored blocks, the header's bytes as they stand).
 std::vector<std::byte> deflated_zip(const std::string& name, const std::vector<std::byte>& content,
-                                    uint64_t declared) {
-  libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+                                    uint64_t declared, int level = 6) {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(level);
   std::vector<std::byte> z(libdeflate_deflate_compress_bound(c, content.size()));
   z.resize(libdeflate_deflate_compress(c, content.data(), content.size(), z.data(), z.size()));
   libdeflate_free_compressor(c);
@@ -180,6 +182,42 @@ std::vector<std::byte> deflated_zip(const std::string& name, const std::vector<s
   out.insert(out.end(), z.begin(), z.end());
   for (char ch : tail) out.push_back(static_cast<std::byte>(ch));
   return out;
+}
+
+// A deflated member's npy header is decoded at open from the bytes read with its local header
+// when they hold enough of the stream, else from the mapping: a short and a long header (one
+// past what is read with the local header), each compressed and in stored blocks, open alike.
+TEST(OpenNpz, DeflatedHeadersOpenWhereverTheirBytesLie) {
+  for (size_t dims : {size_t{1}, size_t{40}}) {
+    std::string shape = "(";
+    for (size_t d = 0; d < dims; ++d) shape += d + 1 == dims ? "3," : "1, ";
+    shape += ")";
+    std::string dict = "{'descr': '<i2', 'fortran_order': False, 'shape': " + shape + ", }";
+    size_t total = (10 + dict.size() + 1 + 63) / 64 * 64;
+    std::string npy = "\x93NUMPY\x01";
+    npy += '\0';
+    npy += static_cast<char>((total - 10) & 0xff);
+    npy += static_cast<char>((total - 10) >> 8);
+    npy += dict + std::string(total - 10 - dict.size() - 1, ' ') + "\n";
+    npy += std::string("\x07\x00\x08\x00\x09\x00", 6);
+    std::vector<std::byte> content(npy.size());
+    std::memcpy(content.data(), npy.data(), npy.size());
+    for (int level : {0, 1, 6, 12}) {
+      SCOPED_TRACE(std::to_string(dims) + " dims, level " + std::to_string(level));
+      auto p = temp_path("deflated_header_" + std::to_string(dims) + "_" + std::to_string(level) +
+                         ".npz");
+      write_all(p, deflated_zip("x.npy", content, content.size(), level));
+      Archive a = open_npz(p);
+      const TensorView& v = a.at("x");
+      ASSERT_EQ(v.shape().size(), dims);
+      EXPECT_EQ(v.shape().back(), 3u);
+      auto data = v.data();
+      ASSERT_EQ(data.size(), 6u);
+      EXPECT_EQ(static_cast<int>(data[2]), 8);
+      EXPECT_TRUE(verify(a).empty());
+      std::filesystem::remove(p);
+    }
+  }
 }
 
 TEST(OpenNpz, DeflatedSizeLiesAreErrorsNotOverflows) {

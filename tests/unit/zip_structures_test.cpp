@@ -293,12 +293,13 @@ TEST(ZipIndex, LongLocalExtraAndLongNpyHeaderLoadExactly) {
         << names[i];
   }
   EXPECT_TRUE(verify(ar).empty());
-  // Each member's data head is a copy of the first bytes of its data.
-  auto idx =
-      zip::read_zip_index(Internals::state(ar).files[0]->bytes(), p.string(), {}, Internals::state(ar).files[0].get());
+  // Each member's data head is a copy of the first bytes of its data, as many as asked for.
+  zip::DataHeadRequest request{128, 64};
+  auto idx = zip::read_zip_index(Internals::state(ar).files[0]->bytes(), p.string(), {},
+                                 Internals::state(ar).files[0].get(), 1, request);
   auto whole = Internals::state(ar).files[0]->bytes();
   for (const zip::ZipMember& m : idx.members) {
-    uint64_t n = std::min<uint64_t>(m.entry.compressed_size, zip::kDataHeadBytes);
+    uint64_t n = std::min<uint64_t>(m.entry.compressed_size, request.stored);
     ASSERT_EQ(m.data_head.size(), n) << m.entry.name;
     EXPECT_TRUE(std::equal(m.data_head.begin(), m.data_head.end(),
                            whole.begin() + static_cast<long>(m.layout.data_offset)))
