@@ -7,9 +7,9 @@
 // vocabulary index is measured separately, as the cost of the first random token lookup.
 #include <benchmark/benchmark.h>
 
-#include "core/internals.hpp"
 #include "bench/bench_util.hpp"
 #include "core/archive_state.hpp"
+#include "core/internals.hpp"
 #include "tensorio/gguf.hpp"
 #include "tests/tools/big_gguf.hpp"
 

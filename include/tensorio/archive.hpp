@@ -26,7 +26,6 @@ struct ArchiveState;
 
 class TENSORIO_API Archive {
  public:
-
   Format format() const noexcept;
   const std::string& path() const noexcept;
   // Size in bytes of the file (for a sharded checkpoint: of all shards together).
@@ -51,8 +50,7 @@ class TENSORIO_API Archive {
 
  private:
   friend struct Internals;
-  explicit Archive(std::shared_ptr<const ArchiveState> state) noexcept
-      : state_(std::move(state)) {}
+  explicit Archive(std::shared_ptr<const ArchiveState> state) noexcept : state_(std::move(state)) {}
 
   std::shared_ptr<const ArchiveState> state_;
 };

@@ -29,8 +29,8 @@
 #include <cstddef>
 #include <span>
 
-#include "tensorio/export.h"
 #include "tensorio/dtype.hpp"
+#include "tensorio/export.h"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
@@ -47,7 +47,8 @@ TENSORIO_API bool is_dequantize_output(DType dtype) noexcept;
 //   Error(invalid_argument)   src is not a whole number of blocks, or out has the wrong size.
 // `src` and `out` must not overlap. Any bytes are valid input (NaN and Inf scales propagate as
 // IEEE arithmetic says); no input can make it read or write out of bounds.
-TENSORIO_API void dequantize(DType from, std::span<const std::byte> src, DType to, std::span<std::byte> out);
+TENSORIO_API void dequantize(DType from, std::span<const std::byte> src, DType to,
+                             std::span<std::byte> out);
 
 // Shorthand for float32 output.
 TENSORIO_API void dequantize(DType from, std::span<const std::byte> src, std::span<float> out);

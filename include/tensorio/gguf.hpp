@@ -46,8 +46,8 @@
 #include "tensorio/archive.hpp"
 #include "tensorio/dtype.hpp"
 #include "tensorio/error.hpp"
-#include "tensorio/options.hpp"
 #include "tensorio/export.h"
+#include "tensorio/options.hpp"
 #include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
@@ -295,7 +295,8 @@ class TENSORIO_API GgufFile {
 };
 
 // Opens a .gguf file (see the top of this header for what is validated).
-[[nodiscard]] TENSORIO_API Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_gguf(const std::filesystem::path& path,
+                                             const OpenOptions& options = {});
 
 // The GGUF view of an archive opened by open_gguf() or load(); throws Error(invalid_argument)
 // when the archive is not a GGUF file.
@@ -400,6 +401,7 @@ TENSORIO_API std::vector<GgufKeyValue> copy_gguf_metadata(const GgufMetadata& me
 // names or data of the wrong size; Error(unrepresentable) for a dtype ggml cannot store, a
 // name longer than 63 bytes or more than 4 dimensions.
 TENSORIO_API void save_gguf(const std::filesystem::path& path, std::span<const TensorRef> tensors,
-               std::span<const GgufKeyValue> metadata = {}, const SaveOptions& options = {});
+                            std::span<const GgufKeyValue> metadata = {},
+                            const SaveOptions& options = {});
 
 }  // namespace tensorio

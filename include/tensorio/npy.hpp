@@ -23,8 +23,8 @@
 
 #include "tensorio/archive.hpp"
 #include "tensorio/dtype.hpp"
-#include "tensorio/options.hpp"
 #include "tensorio/export.h"
+#include "tensorio/options.hpp"
 #include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
@@ -44,19 +44,23 @@ struct TENSORIO_API NpyHeader {
 
 // Parses and validates the preamble and header dict at the start of `bytes` (a whole file or
 // an npz member). `name` is used in error messages. Does not check that the payload is present.
-[[nodiscard]] TENSORIO_API NpyHeader parse_npy_header(std::span<const std::byte> bytes, const std::string& name,
-                           const Limits& limits = {}, uint64_t base_offset = 0);
+[[nodiscard]] TENSORIO_API NpyHeader parse_npy_header(std::span<const std::byte> bytes,
+                                                      const std::string& name,
+                                                      const Limits& limits = {},
+                                                      uint64_t base_offset = 0);
 
 // The complete preamble numpy.save writes for this dtype and shape (magic, version, header
 // length, dict, space padding, newline): its length is a multiple of 64. Throws
 // Error(unrepresentable) for dtypes NumPy cannot name.
-[[nodiscard]] TENSORIO_API std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape);
+[[nodiscard]] TENSORIO_API std::string serialize_npy_header(DType dtype,
+                                                            std::span<const uint64_t> shape);
 
 // Opens a .npy file. The one tensor is named after the file's stem.
-[[nodiscard]] TENSORIO_API Archive open_npy(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_npy(const std::filesystem::path& path,
+                                            const OpenOptions& options = {});
 
 // Saves one tensor as .npy, atomically.
 TENSORIO_API void save_npy(const std::filesystem::path& path, const TensorRef& tensor,
-              const SaveOptions& options = {});
+                           const SaveOptions& options = {});
 
 }  // namespace tensorio

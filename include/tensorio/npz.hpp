@@ -56,30 +56,32 @@
 #include <span>
 
 #include "tensorio/archive.hpp"
-#include "tensorio/options.hpp"
 #include "tensorio/export.h"
+#include "tensorio/options.hpp"
 #include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
 
 // Opens a .npz archive (see above).
-[[nodiscard]] TENSORIO_API Archive open_npz(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_npz(const std::filesystem::path& path,
+                                            const OpenOptions& options = {});
 
 // Saves `tensors` as members `NAME.npy`, in order; stored unless options.compress. Throws
 // Error(duplicate_name) when two tensors share a name, Error(unrepresentable) for a dtype NumPy
 // cannot name (quantized gguf types).
 TENSORIO_API void save_npz(const std::filesystem::path& path, std::span<const TensorRef> tensors,
-              const SaveOptions& options = {});
+                           const SaveOptions& options = {});
 
 // numpy.savez: `named` keep their names, `positional` are named arr_0, arr_1, ... (their own
 // names are ignored) and, as in NumPy, follow the named ones in the archive. A named tensor
 // called arr_N that clashes with a positional one is Error(duplicate_name), as NumPy and MLX
 // refuse it. Stored members (options.compress is honoured).
 TENSORIO_API void savez(const std::filesystem::path& path, std::span<const TensorRef> positional,
-           std::span<const TensorRef> named = {}, const SaveOptions& options = {});
+                        std::span<const TensorRef> named = {}, const SaveOptions& options = {});
 
 // numpy.savez_compressed: savez with options.compress forced on.
-TENSORIO_API void savez_compressed(const std::filesystem::path& path, std::span<const TensorRef> positional,
-                      std::span<const TensorRef> named = {}, SaveOptions options = {});
+TENSORIO_API void savez_compressed(const std::filesystem::path& path,
+                                   std::span<const TensorRef> positional,
+                                   std::span<const TensorRef> named = {}, SaveOptions options = {});
 
 }  // namespace tensorio

@@ -18,9 +18,9 @@
 //                      blocks copied by several threads. Blocks already in the page cache are
 //                      mapped in bulk and copied with non-temporal stores (memory speed); the
 //                      others are read with parallel buffered pread(), which on the reference
-//                      VM reads a cold file faster than ReadPath::direct (1.24 against 1.00 GB/s
-//                      over 2 GiB) and level with faulting it in through a plain mapping: both
-//                      run at the virtual disk's limit (bench/RESULTS.md). ReadPath::direct reads
+//                      VM reads a cold file faster than ReadPath::direct and level with
+//                      faulting it in through a plain mapping: both run at the virtual disk's
+//                      limit (bench/RESULTS.md). ReadPath::direct reads
 //                      with O_DIRECT into aligned buffers instead, for storage where that wins;
 //                      where the filesystem refuses O_DIRECT it falls back to buffered pread() —
 //                      same bytes, reported in ReadStats.
@@ -40,8 +40,8 @@
 #include <functional>
 #include <span>
 
-#include "tensorio/export.h"
 #include "tensorio/archive.hpp"
+#include "tensorio/export.h"
 #include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
@@ -88,14 +88,14 @@ struct TENSORIO_API ReadStats {
 
 // Copies bytes [offset, offset + dst.size()) of view.data() into dst. Throws
 // Error(invalid_argument) naming the tensor when the range is not inside the tensor.
-TENSORIO_API ReadStats read_into(const TensorView& view, std::span<std::byte> dst, uint64_t offset = 0,
-                    const ReadOptions& options = {});
+TENSORIO_API ReadStats read_into(const TensorView& view, std::span<std::byte> dst,
+                                 uint64_t offset = 0, const ReadOptions& options = {});
 
 // Reads every tensor of `archive` into its own destination: dsts[i] receives tensor i (file
 // order) and must be exactly its nbytes() long. All blocks of all tensors share one pool of
 // threads, so many small tensors read as fast as one large one.
 TENSORIO_API ReadStats read_all(const Archive& archive, std::span<const std::span<std::byte>> dsts,
-                   const ReadOptions& options = {});
+                                const ReadOptions& options = {});
 
 struct TENSORIO_API PrefetchOptions {
   unsigned threads = 0;  // 0: max(4, hardware concurrency)

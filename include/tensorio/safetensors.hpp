@@ -54,8 +54,8 @@
 
 #include "tensorio/archive.hpp"
 #include "tensorio/dtype.hpp"
-#include "tensorio/options.hpp"
 #include "tensorio/export.h"
+#include "tensorio/options.hpp"
 #include "tensorio/tensor_ref.hpp"
 
 namespace tensorio {
@@ -79,11 +79,12 @@ struct TENSORIO_API SafetensorsHeader {
 
 // Parses and fully validates a whole .safetensors file image (rules 1-7 above). `name` is used
 // in error messages. Reads only the first 8 + N bytes; never touches tensor data.
-[[nodiscard]] TENSORIO_API SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file, const std::string& name,
-                                           const Limits& limits = {});
+[[nodiscard]] TENSORIO_API SafetensorsHeader parse_safetensors_header(
+    std::span<const std::byte> file, const std::string& name, const Limits& limits = {});
 
 // Opens a .safetensors file: mapped read-only, header validated, zero-copy views.
-[[nodiscard]] TENSORIO_API Archive open_safetensors(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive open_safetensors(const std::filesystem::path& path,
+                                                    const OpenOptions& options = {});
 
 // Opens a sharded checkpoint through its `*.safetensors.index.json` ({"metadata": {...},
 // "weight_map": {tensor: shard file}}) as one archive: every referenced shard is mapped and
@@ -94,7 +95,7 @@ struct TENSORIO_API SafetensorsHeader {
 // reports .safetensors files in the directory the index does not reference, tensors in a shard
 // that the weight_map does not list, and extra top-level keys in the index.
 [[nodiscard]] TENSORIO_API Archive open_safetensors_index(const std::filesystem::path& index_path,
-                               const OpenOptions& options = {});
+                                                          const OpenOptions& options = {});
 
 // The complete header block the writer emits for these tensors: the 8-byte length followed by
 // the padded JSON. Also returns (through `order`, when given) the tensors' indices in the order
@@ -102,13 +103,15 @@ struct TENSORIO_API SafetensorsHeader {
 // a name given twice, a metadata key given twice, or data that does not match its shape;
 // Error(unrepresentable) for a dtype safetensors cannot name; Error(header_too_large) past
 // Limits{}.max_header_bytes (the reference writer's cap, which its reader applies too).
-[[nodiscard]] TENSORIO_API std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
-                                         const StringPairs& metadata,
-                                         std::vector<size_t>* order = nullptr);
+[[nodiscard]] TENSORIO_API std::string serialize_safetensors_header(
+    std::span<const TensorRef> tensors, const StringPairs& metadata,
+    std::vector<size_t>* order = nullptr);
 
 // Saves `tensors` as one .safetensors file, atomically (see the file comment for the layout).
-TENSORIO_API void save_safetensors(const std::filesystem::path& path, std::span<const TensorRef> tensors,
-                      const StringPairs& metadata = {}, const SaveOptions& options = {});
+TENSORIO_API void save_safetensors(const std::filesystem::path& path,
+                                   std::span<const TensorRef> tensors,
+                                   const StringPairs& metadata = {},
+                                   const SaveOptions& options = {});
 
 // Saves a sharded checkpoint: `index_path` must end in ".safetensors.index.json"; shards are
 // written beside it as PREFIX-00001-of-0000N.safetensors, where PREFIX is the index name before
@@ -119,8 +122,8 @@ TENSORIO_API void save_safetensors(const std::filesystem::path& path, std::span<
 // __metadata__. The index ({"metadata": {"total_size": sum of tensor bytes}, "weight_map":
 // sorted}) is written last, in Python's json.dumps(indent=2, sort_keys=True) form, so a crash
 // never leaves an index naming missing shards. Returns the shard paths written.
-TENSORIO_API std::vector<std::filesystem::path> save_safetensors_sharded(const std::filesystem::path& index_path,
-                                                            std::span<const TensorRef> tensors,
-                                                            const SaveOptions& options = {});
+TENSORIO_API std::vector<std::filesystem::path> save_safetensors_sharded(
+    const std::filesystem::path& index_path, std::span<const TensorRef> tensors,
+    const SaveOptions& options = {});
 
 }  // namespace tensorio

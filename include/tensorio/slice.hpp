@@ -31,7 +31,8 @@ struct TENSORIO_API SliceRange {
 };
 
 // Shape of the slice: the ranges' lengths followed by the view's remaining dimensions.
-TENSORIO_API std::vector<uint64_t> slice_shape(const TensorView& view, std::span<const SliceRange> ranges);
+TENSORIO_API std::vector<uint64_t> slice_shape(const TensorView& view,
+                                               std::span<const SliceRange> ranges);
 
 // Bytes copy_slice() writes for these ranges.
 TENSORIO_API uint64_t slice_nbytes(const TensorView& view, std::span<const SliceRange> ranges);
@@ -39,6 +40,6 @@ TENSORIO_API uint64_t slice_nbytes(const TensorView& view, std::span<const Slice
 // Copies the slice into `out`, which must be exactly slice_nbytes() long (else
 // Error(invalid_argument)).
 TENSORIO_API void copy_slice(const TensorView& view, std::span<const SliceRange> ranges,
-                std::span<std::byte> out);
+                             std::span<std::byte> out);
 
 }  // namespace tensorio

@@ -34,7 +34,8 @@ namespace tensorio {
 
 // Opens any supported file, choosing the format from the extension (as MLX does) and checking
 // the magic bytes; a mismatch is Error(bad_magic) naming both.
-[[nodiscard]] TENSORIO_API Archive load(const std::filesystem::path& path, const OpenOptions& options = {});
+[[nodiscard]] TENSORIO_API Archive load(const std::filesystem::path& path,
+                                        const OpenOptions& options = {});
 
 // Opens `bytes`, a whole file already in memory (a network buffer, a file received over a
 // socket), as `format`, with the same validation as load(). The bytes are not copied: they must
@@ -42,11 +43,12 @@ namespace tensorio {
 // and Archive::path() name the buffer with a synthetic "memory:..." path. A sharded safetensors
 // checkpoint cannot be opened from memory (its shards are separate files).
 [[nodiscard]] TENSORIO_API Archive load_from_memory(std::span<const std::byte> bytes, Format format,
-                         const OpenOptions& options = {});
+                                                    const OpenOptions& options = {});
 
 // The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
 // extension (MLX behaviour).
-[[nodiscard]] TENSORIO_API std::filesystem::path save_target_path(const std::filesystem::path& path);
+[[nodiscard]] TENSORIO_API std::filesystem::path save_target_path(
+    const std::filesystem::path& path);
 
 // Saves `tensors` in the format of `path`'s extension. A path without an extension gets ".npy"
 // (MLX behaviour: save("a", x) writes a.npy). Returns the path written. Throws
@@ -56,8 +58,9 @@ namespace tensorio {
 // more runs one helper thread beside the caller's (on machines with two or more cores and
 // MADV_POPULATE_READ) that maps the source pages ahead of each write() and computes stored npz
 // members' CRC-32s; it is joined before save() returns or throws.
-TENSORIO_API std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
-                           const SaveOptions& options = {});
+TENSORIO_API std::filesystem::path save(const std::filesystem::path& path,
+                                        std::span<const TensorRef> tensors,
+                                        const SaveOptions& options = {});
 
 // One problem found by verify(): the tensor (or member) it concerns, empty for the whole file.
 struct TENSORIO_API VerifyProblem {

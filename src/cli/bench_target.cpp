@@ -1,5 +1,5 @@
-#include "core/internals.hpp"
 #include "cli/bench_target.hpp"
+#include "core/internals.hpp"
 
 #include <algorithm>
 

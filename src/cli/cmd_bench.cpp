@@ -7,8 +7,8 @@
 // sizes — the limits those are compared with: summing an in-memory buffer, memcpy into the same
 // arena, plain read() of the file, plain write() of the files the save wrote (same count, same
 // sizes). Figures are medians over the runs, with min..max beside them.
-#include <optional>
 #include <unistd.h>
+#include <optional>
 
 #include <algorithm>
 #include <cstdio>
@@ -253,9 +253,9 @@ class Runner {
     };
     // A VM may hand freed memory back to its host (virtio-balloon free page reporting: 2 MiB
     // blocks free for about two seconds), and the first touch of such a page then costs a fault
-    // in the host. On the 2-core VM of bench/RESULTS.md the first writer after the read phases
-    // got its page cache from those pages and ran 3–5x slower, whichever writer it was, so
-    // the ratio swung with the order. An untimed write of the same sizes first leaves both
+    // in the host. On the VM of bench/RESULTS.md the first writer after the read phases got
+    // its page cache from those pages and ran several times slower, whichever writer it was,
+    // so the ratio swung with the order. An untimed write of the same sizes first leaves both
     // timed writers just-freed pages; the first run learns the sizes with an untimed save.
     label(run, "warm-up");
     if (saved_sizes_.empty()) {

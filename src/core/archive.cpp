@@ -1,5 +1,5 @@
-#include "core/internals.hpp"
 #include "tensorio/archive.hpp"
+#include "core/internals.hpp"
 
 #include "core/archive_state.hpp"
 #include "core/json_writer.hpp"

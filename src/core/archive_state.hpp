@@ -54,7 +54,6 @@ struct ArchiveState {
   }
   // add() with the name's NameIndex::hash already computed (by an opener's worker thread).
   void add(TensorView view, size_t name_hash);
-
 };
 
 namespace detail {

@@ -91,9 +91,9 @@ class MappedFile {
 
 // Many small reads of one MappedFile from one thread, through a descriptor of its own. Threads
 // that share a descriptor make the kernel take and drop a reference on the one open file in
-// every read, a cache line the cores then pass back and forth: two threads reading 1,000 npz
-// local headers through one descriptor took 270-350 us, through one each 220-270 us (1 thread:
-// 400). The descriptor is opened on the first read (on the reading thread) by reopening
+// every read, a cache line the cores then pass back and forth, which costs two threads reading
+// many small npz local headers a good part of their gain (bench/RESULTS.md, "Open"). The
+// descriptor is opened on the first read (on the reading thread) by reopening
 // /proc/self/fd/<fd> — the very inode that was mapped, even if the path now names another file —
 // and closed by the destructor. Where that fails (no /proc, a memory file) reads go through the
 // file's own descriptor, exactly as MappedFile::read_at; so do all reads when `own_descriptor`

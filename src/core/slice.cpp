@@ -1,5 +1,5 @@
-#include "core/internals.hpp"
 #include "tensorio/slice.hpp"
+#include "core/internals.hpp"
 
 #include <cstring>
 #include <string>

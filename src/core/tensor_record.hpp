@@ -79,6 +79,7 @@ struct TensorRecord {
   // the file still covers it — the save's SourcePrefetcher maps it on another core while write()
   // copies. Every other record goes through data().
   std::span<const std::byte> bytes_for_copy() const;
+
  private:
   // AccessMode::pread: copies the stored bytes out of the file into pread_copy.
   std::span<const std::byte> read_stored_with_pread() const;

@@ -1,5 +1,5 @@
-#include "core/internals.hpp"
 #include "tensorio/tensor_view.hpp"
+#include "core/internals.hpp"
 
 #include <vector>
 

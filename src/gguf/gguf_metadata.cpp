@@ -8,7 +8,6 @@
 
 namespace tensorio {
 
-
 uint64_t gguf_encoded_size(GgufType element, const std::byte* p) noexcept {
   if (element == GgufType::string) return 8 + load_le<uint64_t>(p);
   if (element != GgufType::array) return gguf_type_size(element);
@@ -70,7 +69,6 @@ GgufValueView GgufAccess::element_at(const GgufValueView& array, uint64_t at) {
   }
   return scalar(array.file_, array.key_, et, p, gguf_type_size(et), off);
 }
-
 
 namespace {
 

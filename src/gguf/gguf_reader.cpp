@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <memory>
 
-#include "core/internals.hpp"
-#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
+#include "core/internals.hpp"
 #include "core/mapped_file.hpp"
 #include "core/tensor_record.hpp"
 #include "gguf/gguf_parse.hpp"
+#include "io/map_ahead.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 
@@ -81,7 +81,8 @@ Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options)
 }
 
 GgufFile gguf_file(const Archive& archive) {
-  const auto* ext = dynamic_cast<const detail::GgufExtension*>(Internals::state(archive).extension.get());
+  const auto* ext =
+      dynamic_cast<const detail::GgufExtension*>(Internals::state(archive).extension.get());
   if (ext == nullptr) {
     throw Error(ErrorCode::invalid_argument, archive.path(), no_offset,
                 "expected a gguf archive, found " + std::string(format_name(archive.format())));

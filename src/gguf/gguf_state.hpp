@@ -74,10 +74,10 @@ struct GgufAccess {
 
 namespace detail {
 
+using tensorio::gguf_encoded_size;
 using tensorio::GgufAccess;
 using tensorio::GgufArrayIndex;
 using tensorio::GgufFileState;
-using tensorio::gguf_encoded_size;
 
 // The Archive extension of a .gguf file: typed metadata JSON and the GgufFile handle.
 class GgufExtension : public ArchiveExtension {

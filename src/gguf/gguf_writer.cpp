@@ -4,12 +4,12 @@
 #include <string>
 #include <unordered_set>
 
-#include "io/atomic_writer.hpp"
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
-#include "io/source_prefetch.hpp"
 #include "gguf/gguf_parse.hpp"
+#include "io/atomic_writer.hpp"
+#include "io/source_prefetch.hpp"
 #include "tensorio/gguf.hpp"
 
 namespace tensorio {

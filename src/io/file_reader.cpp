@@ -150,11 +150,11 @@ void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, 
         stats.cached_bytes += dst.size();
         return;
       }
-      // Not (all) cached: buffered pread from storage. Measured on the reference VM, several
-      // threads of buffered 8 MiB preads read a cold file faster than our O_DIRECT path (1.24
-      // against 1.00 GB/s over 2 GiB, session 7; 2x in session 1) and level with faulting it
-      // in through a plain mapping, at the virtual disk's limit; ReadPath::direct remains for
-      // storage where direct I/O wins.
+      // Not (all) cached: buffered pread from storage. Several threads of buffered 8 MiB
+      // preads keep the device's queue full with no alignment constraints, and the kernel's
+      // readahead merges them; on the reference VM they beat the O_DIRECT path and run level
+      // with faulting the file in through a plain mapping (bench/RESULTS.md, "Cold reads").
+      // ReadPath::direct remains for storage where direct I/O wins.
       read_buffered(offset, dst);
       stats.cached_bytes += dst.size();
       return;

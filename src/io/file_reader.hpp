@@ -4,8 +4,8 @@
 // mapping): cached blocks are mapped in bulk (MADV_POPULATE_READ) and copied with non-temporal
 // stores, which runs at memory speed where the kernel's own copy in pread() does not (on the
 // reference VM pread() from the page cache reaches about half of memcpy); other blocks are read
-// with buffered pread(), which on the reference VM beats O_DIRECT on cold files (1.24 against
-// 1.00 GB/s over 2 GiB, see bench/RESULTS.md). mincore only reports the page cache for files the
+// with buffered pread(), which on the reference VM beats O_DIRECT on cold files (see
+// bench/RESULTS.md). mincore only reports the page cache for files the
 // process owns or may write; for others it says "not cached" and pread() still finds the cached
 // bytes.
 //

@@ -55,12 +55,13 @@ class MapAhead final : public PayloadPrefetch {
     // handed one view at a time arrives after the caller.
     constexpr uint64_t kWindowBytes = uint64_t{64} << 20;
     constexpr size_t kMaxSpans = 64;
-    auto first = std::upper_bound(slots_.begin(), slots_.end(), stored.data(),
-                                  [](const std::byte* p, const Slot& s) { return p < s.span.data(); });
+    auto first =
+        std::upper_bound(slots_.begin(), slots_.end(), stored.data(),
+                         [](const std::byte* p, const Slot& s) { return p < s.span.data(); });
     std::vector<Slot*> batch;
     uint64_t window = 0;
-    for (auto it = first; it != slots_.end() && window < kWindowBytes &&
-                          static_cast<size_t>(it - first) < kMaxSpans;
+    for (auto it = first;
+         it != slots_.end() && window < kWindowBytes && static_cast<size_t>(it - first) < kMaxSpans;
          ++it) {
       window += it->span.size();
       uint8_t expected = kIdle;
@@ -81,7 +82,7 @@ class MapAhead final : public PayloadPrefetch {
     }
   }
 
- AheadState state_of(std::span<const std::byte> stored) const noexcept {
+  AheadState state_of(std::span<const std::byte> stored) const noexcept {
     const Slot* slot = find(stored);
     return slot ? static_cast<AheadState>(slot->state.load(std::memory_order_acquire))
                 : AheadState::untracked;
@@ -131,7 +132,7 @@ class MapAhead final : public PayloadPrefetch {
     slot.state.notify_all();
   }
 
-  const MappedFile& file_;  // the owner
+  const MappedFile& file_;   // the owner
   std::vector<Slot> slots_;  // by address in the mapping, i.e. by file offset
 };
 
@@ -139,8 +140,7 @@ class MapAhead final : public PayloadPrefetch {
 
 Archive publish_archive(std::shared_ptr<ArchiveState> state) {
   for (const auto& file : state->files) {
-    if (!file || !file->map_next_view() || file->access() != AccessMode::mmap ||
-        file->prefetch()) {
+    if (!file || !file->map_next_view() || file->access() != AccessMode::mmap || file->prefetch()) {
       continue;
     }
     std::vector<std::span<const std::byte>> spans;

@@ -2,10 +2,10 @@
 //
 // The caller's thread is one of the workers, so a single-threaded run uses no other thread;
 // the others come from the Executor's pool when it is free and large enough, and are started
-// for the call (by the Executor) otherwise. Items are handed out in index order from one atomic counter
-// (a block queue: a slow item never holds up the rest). The first exception thrown by any item
-// stops the hand-out and is rethrown on the caller's thread once every worker has stopped; later
-// exceptions are dropped.
+// for the call (by the Executor) otherwise. Items are handed out in index order from one atomic
+// counter (a block queue: a slow item never holds up the rest). The first exception thrown by any
+// item stops the hand-out and is rethrown on the caller's thread once every worker has stopped;
+// later exceptions are dropped.
 #pragma once
 
 #include <cstddef>

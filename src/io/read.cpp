@@ -1,7 +1,7 @@
 // read_into / read_all / prefetch: the work is cut into blocks and spread over a few threads
 // (core/parallel.hpp); each block goes through the FileReader of its file.
-#include "core/internals.hpp"
 #include "tensorio/read.hpp"
+#include "core/internals.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -11,9 +11,9 @@
 
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
+#include "core/tensor_record.hpp"
 #include "io/file_reader.hpp"
 #include "io/parallel.hpp"
-#include "core/tensor_record.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio {

@@ -31,8 +31,7 @@ SourcePrefetcher::SourcePrefetcher(std::vector<std::span<const std::byte>> spans
   if (!kernel_can_populate()) return;
   if (total < kMinBytes) {
     // Too little for a thread: map it all here, still cheaper than write() taking the faults
-    // (0.83x against 0.45x of plain write() measured for 1 GB; a save of many small files, a
-    // folder of .npy, is a run of these).
+    // (a save of many small files, a folder of .npy, is a run of these).
     for (const auto& s : spans_) {
       if (!s.empty()) (void)populate(s.data(), s.size());
     }

@@ -3,11 +3,11 @@
 //
 // Why: save() hands write() spans that usually lie in a file mapping nothing has touched yet (a
 // view of the checkpoint being converted). write() then takes the page faults itself, inside the
-// filesystem's write path: measured on ext4 here, 1 GB written from a fresh mapping ran at
-// 1.5–1.9 GB/s against 3.4–4.1 GB/s from resident memory, and mapping it first with
-// MADV_POPULATE_READ on the writing thread still left it at 0.83x. Doing that mapping (and the
-// CRC-32 a stored npz member needs, 16 GB/s here, another ~20 % of a save) on a second core while
-// write() copies the previous bytes takes both off the writer's path: 0.95x measured.
+// filesystem's write path, at about half the speed of writing resident memory, and mapping it
+// first with MADV_POPULATE_READ on the writing thread only recovers part of that. Doing that
+// mapping (and the CRC-32 a stored npz member needs, a noticeable share of a save) on a second
+// core while write() copies the previous bytes takes both off the writer's path
+// (bench/RESULTS.md, "Save").
 //
 // The helper walks the spans in the order the writer will write them, in 8 MiB steps, and stays
 // at most `lead_bytes` ahead of the writer's reported position, so a cold source much larger than
@@ -40,8 +40,8 @@ class SourcePrefetcher {
   // Below this many source bytes in all, starting a thread costs more than it hides.
   static constexpr uint64_t kMinBytes = uint64_t{16} << 20;
   // How far ahead of the writer the helper maps: with the writer releasing the pages behind it,
-  // about what a save holds of its source at once (the bound on a save's extra memory
-  // is 64 MiB); 10 ms of writing here, ample for the helper, which maps 10x faster.
+  // about what a save holds of its source at once (a save's extra memory stays under 64 MiB);
+  // mapping runs an order of magnitude faster than writing, so the helper keeps ahead.
   static constexpr uint64_t kDefaultLead = uint64_t{32} << 20;
 
   // Starts the helper unless the spans are too small (then it maps them all before returning)

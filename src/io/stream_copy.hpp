@@ -5,7 +5,7 @@
 // that with non-temporal stores, but only for single calls above a threshold tied to the cache
 // size (hundreds of MiB on big-L3 machines), so a copy cut into blocks never gets them. This
 // copy uses non-temporal stores whenever the destination is large enough for them to pay
-// off, which on the reference VM makes block-wise read_into about 1.5x faster. Falls back to
+// off, which makes block-wise read_into markedly faster (bench/RESULTS.md). Falls back to
 // memcpy on targets without SSE2 and for small copies.
 #pragma once
 

@@ -1,11 +1,11 @@
 // Opening a .npy file: map, parse the preamble, check the payload is present, build the view.
 #include <memory>
 
-#include "core/internals.hpp"
-#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
+#include "core/internals.hpp"
 #include "core/mapped_file.hpp"
+#include "io/map_ahead.hpp"
 #include "npy/npy_payload.hpp"
 #include "tensorio/npy.hpp"
 

@@ -1,7 +1,7 @@
 // Saving a .npy file through the atomic writer.
-#include "io/atomic_writer.hpp"
 #include "core/checked_math.hpp"
 #include "core/save_checks.hpp"
+#include "io/atomic_writer.hpp"
 #include "io/source_prefetch.hpp"
 #include "tensorio/npy.hpp"
 

@@ -7,14 +7,14 @@
 #include <memory>
 #include <optional>
 
-#include "core/internals.hpp"
-#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
 #include "core/checked_math.hpp"
 #include "core/endian.hpp"
+#include "core/internals.hpp"
 #include "core/mapped_file.hpp"
-#include "io/parallel.hpp"
 #include "core/record_block.hpp"
+#include "io/map_ahead.hpp"
+#include "io/parallel.hpp"
 #include "npy/npy_header.hpp"
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"

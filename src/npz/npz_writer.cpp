@@ -4,9 +4,9 @@
 #include <thread>
 #include <unordered_set>
 
-#include "io/atomic_writer.hpp"
 #include "core/endian.hpp"
 #include "core/save_checks.hpp"
+#include "io/atomic_writer.hpp"
 #include "io/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz/parallel_deflate.hpp"

@@ -110,7 +110,8 @@ void deflate_in_order(size_t count, unsigned threads, int level,
   };
   try {
     for (unsigned t = 0; t < threads; ++t) {
-      pool.push_back(detail::Executor::instance().start([&p, level, &input] { worker(p, level, input); }));
+      pool.push_back(
+          detail::Executor::instance().start([&p, level, &input] { worker(p, level, input); }));
       // The caller only hands members on: without a single worker nothing would deflate them.
       if (!pool.back().running() && t == 0) {
         throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),

@@ -2,8 +2,8 @@
 // produced once, on first access, by the record's LazyPayload machinery.
 #include <string>
 
-#include "core/internals.hpp"
 #include "core/aligned_buffer.hpp"
+#include "core/internals.hpp"
 #include "core/tensor_record.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/error.hpp"

@@ -4,9 +4,9 @@
 // repacks the weights.
 #include <string>
 
-#include "core/internals.hpp"
 #include "core/aligned_buffer.hpp"
 #include "core/endian.hpp"
+#include "core/internals.hpp"
 #include "core/tensor_record.hpp"
 #include "quant/half.hpp"
 #include "tensorio/dequantize.hpp"

@@ -1,9 +1,9 @@
 // Opening a .safetensors file: map it, validate the header, hand out views into the mapping.
 #include <memory>
 
+#include "core/archive_state.hpp"
 #include "core/internals.hpp"
 #include "io/map_ahead.hpp"
-#include "core/archive_state.hpp"
 #include "safetensors/safetensors_records.hpp"
 #include "tensorio/safetensors.hpp"
 

@@ -4,10 +4,10 @@
 #include <array>
 #include <unordered_set>
 
-#include "io/atomic_writer.hpp"
 #include "core/endian.hpp"
 #include "core/json_writer.hpp"
 #include "core/save_checks.hpp"
+#include "io/atomic_writer.hpp"
 #include "io/source_prefetch.hpp"
 #include "safetensors/utf8.hpp"
 #include "tensorio/safetensors.hpp"
@@ -125,9 +125,9 @@ std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
   constexpr uint64_t kMaxHeaderBytes = Limits{}.max_header_bytes;
   if (json.size() > kMaxHeaderBytes) {
     throw Error(ErrorCode::header_too_large, "", no_offset,
-                "safetensors: expected a header of at most " +
-                    std::to_string(kMaxHeaderBytes) + " bytes, found " +
-                    std::to_string(json.size()) + " (too many tensors or too much metadata)");
+                "safetensors: expected a header of at most " + std::to_string(kMaxHeaderBytes) +
+                    " bytes, found " + std::to_string(json.size()) +
+                    " (too many tensors or too much metadata)");
   }
   std::string out(8, '\0');
   store_le<uint64_t>(reinterpret_cast<std::byte*>(out.data()), json.size());

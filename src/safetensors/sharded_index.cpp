@@ -5,10 +5,10 @@
 #include <set>
 #include <unordered_map>
 
-#include "core/internals.hpp"
-#include "io/map_ahead.hpp"
 #include "core/archive_state.hpp"
+#include "core/internals.hpp"
 #include "core/mapped_file.hpp"
+#include "io/map_ahead.hpp"
 #include "safetensors/safetensors_records.hpp"
 #include "safetensors/strict_json.hpp"
 #include "safetensors/utf8.hpp"

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <unordered_set>
 
-#include "io/atomic_writer.hpp"
 #include "core/json_writer.hpp"
+#include "io/atomic_writer.hpp"
 #include "io/source_prefetch.hpp"
 #include "tensorio/error.hpp"
 #include "tensorio/safetensors.hpp"

@@ -7,7 +7,7 @@
 //     count levels in the handler, which RapidJSON's recursive parser calls on entering each
 //     array or object before descending: refusing level 128 there ends the parse, so the
 //     recursion never goes deeper than that (a few KiB of stack). The recursive parser is
-//     about 1.3x faster than RapidJSON's iterative one on a 1,000-tensor header.
+//     faster than RapidJSON's iterative one on real headers (bench/RESULTS.md).
 //   - "-0": RapidJSON reports the integer 0; serde_json a float (so "-0" is no valid size).
 //     We store it as the double -0.0, which every integer check then refuses.
 //   - after the value only JSON whitespace (space, tab, LF, CR) may follow; NUL padding and a

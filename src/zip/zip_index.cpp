@@ -222,7 +222,7 @@ ZipIndex read_zip_index(std::span<const std::byte> file, const std::string& path
   std::vector<RecordReader> readers;
   readers.reserve(threads);
   // Worker 0 (the calling thread) reads through the file's own descriptor: no other thread of
-  // this open uses it, and reopening costs a path walk through /proc (about 10 us).
+  // this open uses it, and reopening costs a path walk through /proc.
   for (unsigned w = 0; w < threads; ++w) readers.emplace_back(file, source, w > 0);
   // Each worker's sum of the deflated members' declared sizes, on a cache line of its own.
   struct alignas(64) InflatedSum {

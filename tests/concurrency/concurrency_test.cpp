@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "core/internals.hpp"
+#include "core/tensor_record.hpp"
 #include "io/executor.hpp"
 #include "io/parallel.hpp"
-#include "core/tensor_record.hpp"
 #include "support/sample_files.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/tensorio.hpp"

@@ -3,8 +3,8 @@
 // tensors (name, dtype, shape, bytes) and the same string metadata.
 //
 // The format is chosen from the input's magic bytes, so the committed seeds are plain files.
-#include <optional>
 #include <unistd.h>
+#include <optional>
 
 #include <cstring>
 #include <filesystem>

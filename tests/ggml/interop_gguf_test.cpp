@@ -21,8 +21,8 @@
 
 #include "dump_format.hpp"
 #include "harness_client.hpp"
-#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
+#include "tensorio/tensorio.hpp"
 
 namespace fs = std::filesystem;
 namespace df = dump_format;

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "core/internals.hpp"
-#include "io/map_ahead.hpp"
 #include "core/mapped_file.hpp"
 #include "core/tensor_record.hpp"
+#include "io/map_ahead.hpp"
 #include "support/sample_files.hpp"
 #include "tensorio/tensorio.hpp"
 
@@ -332,7 +332,8 @@ TEST(MapAhead, OnlyViewsWorthMappingAreTrackedAndASmallViewQueuesTheBigOnesAfter
         << "tensor " << i << " left in state " << int(map_ahead_state(a.tensors()[i]));
   }
   EXPECT_EQ(map_ahead_state(a.tensors()[0]), AheadState::idle);
-  for (size_t i : {1u, 2u, 4u}) EXPECT_EQ(map_ahead_state(a.tensors()[i]), AheadState::untracked) << i;
+  for (size_t i : {1u, 2u, 4u})
+    EXPECT_EQ(map_ahead_state(a.tensors()[i]), AheadState::untracked) << i;
   for (size_t i = 0; i < sizes.size(); ++i) EXPECT_EQ(copy(a.tensors()[i].data()), payloads[i]);
 }
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
+#include "tensorio/tensorio.hpp"
 
 namespace fs = std::filesystem;
 using tensorio::ErrorCode;

@@ -11,8 +11,8 @@
 #include <iterator>
 #include <thread>
 
-#include "tensorio/tensorio.hpp"
 #include "tensorio/gguf.hpp"
+#include "tensorio/tensorio.hpp"
 
 namespace fs = std::filesystem;
 using tensorio::ErrorCode;

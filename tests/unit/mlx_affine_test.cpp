@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "quant/half.hpp"
-#include "tensorio/tensorio.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
+#include "tensorio/tensorio.hpp"
 
 namespace fs = std::filesystem;
 using tensorio::DType;

@@ -237,18 +237,18 @@ TEST(OpenNpz, DeflatedSizeLiesAreErrorsNotOverflows) {
   EXPECT_NE(first_problem(zeros.size() + 1).find("ends after"), std::string::npos);
   // Declared beyond what DEFLATE can produce from the compressed size: refused at open.
   write_all(p, deflated_zip("blob", zeros, 1ull << 40));
-  EXPECT_EQ(error_of([&] { open_npz(p); }), ErrorCode::bad_compressed_data);
+  EXPECT_EQ(error_of([&] { (void)open_npz(p); }), ErrorCode::bad_compressed_data);
   // Over the configured per-member cap: refused at open.
   write_all(p, deflated_zip("blob", zeros, zeros.size()));
   OpenOptions tight;
   tight.limits.max_member_bytes = 1000;
-  EXPECT_EQ(error_of([&] { open_npz(p, tight); }), ErrorCode::limit_exceeded);
+  EXPECT_EQ(error_of([&] { (void)open_npz(p, tight); }), ErrorCode::limit_exceeded);
   // A stream corrupt from its first block is refused at open (its head is inflated there).
   auto bytes = deflated_zip("blob", zeros, zeros.size());
   bytes[zip::kLocalHeaderSize + 4] = std::byte{0xFF};
   bytes[zip::kLocalHeaderSize + 5] = std::byte{0xFF};
   write_all(p, bytes);
-  EXPECT_EQ(error_of([&] { open_npz(p); }), ErrorCode::bad_compressed_data);
+  EXPECT_EQ(error_of([&] { (void)open_npz(p); }), ErrorCode::bad_compressed_data);
 }
 
 TEST(SaveNpz, GoesThroughSaveDispatchAndRefusesUnnamedDtypes) {

@@ -15,10 +15,10 @@
 #include <random>
 #include <vector>
 
-#include "core/internals.hpp"
 #include "core/archive_state.hpp"
-#include "io/file_reader.hpp"
+#include "core/internals.hpp"
 #include "core/tensor_record.hpp"
+#include "io/file_reader.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/read.hpp"
 #include "tensorio/tensorio.hpp"

@@ -32,7 +32,7 @@ TEST(SafetensorsCorpus, EveryBadFileFailsWithTheCodeInItsName) {
     ErrorCode want = code_named(code_name);
     ASSERT_NE(want, ErrorCode::count_) << p << ": no ErrorCode named " << code_name;
     std::string msg;
-    ErrorCode got = error_code_of([&] { load(p); }, &msg);
+    ErrorCode got = error_code_of([&] { (void)load(p); }, &msg);
     EXPECT_EQ(got, want) << p << " gave " << error_code_name(got) << ": " << msg;
   }
 }
@@ -63,13 +63,13 @@ TEST(SafetensorsCorpus, EveryGoodFileLoadsAndVerifies) {
 
 TEST(SafetensorsCorpus, BadMessagesNameTheTensor) {
   std::string msg;
-  error_code_of([&] { load(corpus("bad") / "offset_gap__hole.safetensors"); }, &msg);
+  error_code_of([&] { (void)load(corpus("bad") / "offset_gap__hole.safetensors"); }, &msg);
   EXPECT_NE(msg.find("tensor 'b'"), std::string::npos) << msg;
-  error_code_of([&] { load(corpus("bad") / "bad_shape__negative.safetensors"); }, &msg);
+  error_code_of([&] { (void)load(corpus("bad") / "bad_shape__negative.safetensors"); }, &msg);
   EXPECT_NE(msg.find("tensor 'x'"), std::string::npos) << msg;
-  error_code_of([&] { load(corpus("bad") / "bad_magic__git_lfs_pointer.safetensors"); }, &msg);
+  error_code_of([&] { (void)load(corpus("bad") / "bad_magic__git_lfs_pointer.safetensors"); }, &msg);
   EXPECT_NE(msg.find("git-lfs pointer"), std::string::npos) << msg;
-  error_code_of([&] { load(corpus("bad") / "bad_magic__html_page.safetensors"); }, &msg);
+  error_code_of([&] { (void)load(corpus("bad") / "bad_magic__html_page.safetensors"); }, &msg);
   EXPECT_NE(msg.find("HTML"), std::string::npos) << msg;
 }
 
@@ -183,7 +183,7 @@ TEST(SafetensorsReader, HeaderCapIsConfigurableAndInclusive) {
   opts.limits.max_header_bytes = header.size();  // N == cap is allowed, as by the reference
   EXPECT_EQ(open_safetensors(dir / "capped.safetensors", opts).size(), 1u);
   opts.limits.max_header_bytes = header.size() - 1;
-  EXPECT_EQ(error_code_of([&] { open_safetensors(dir / "capped.safetensors", opts); }),
+  EXPECT_EQ(error_code_of([&] { (void)open_safetensors(dir / "capped.safetensors", opts); }),
             ErrorCode::header_too_large);
 }
 
@@ -195,11 +195,11 @@ TEST(SafetensorsReader, OtherLimitsApply) {
                       "ab"));
   OpenOptions opts;
   opts.limits.max_tensors = 1;
-  EXPECT_EQ(error_code_of([&] { open_safetensors(dir / "two.safetensors", opts); }),
+  EXPECT_EQ(error_code_of([&] { (void)open_safetensors(dir / "two.safetensors", opts); }),
             ErrorCode::limit_exceeded);
   opts = {};
   opts.limits.max_dims = 2;
-  EXPECT_EQ(error_code_of([&] { open_safetensors(dir / "two.safetensors", opts); }),
+  EXPECT_EQ(error_code_of([&] { (void)open_safetensors(dir / "two.safetensors", opts); }),
             ErrorCode::limit_exceeded);
 }
 
@@ -215,7 +215,7 @@ TEST(SafetensorsReader, MillionLevelNestingStopsAtTheDepthLimit) {
     }
     write_file(dir / "deep.safetensors", st_image(header));
     std::string message;
-    EXPECT_EQ(error_code_of([&] { open_safetensors(dir / "deep.safetensors"); }, &message),
+    EXPECT_EQ(error_code_of([&] { (void)open_safetensors(dir / "deep.safetensors"); }, &message),
               ErrorCode::limit_exceeded)
         << message;
   }
@@ -233,7 +233,7 @@ TEST(SafetensorsReader, ParsesFromMemoryWithTheSameRules) {
   EXPECT_EQ(h.tensors[0].end, 4u);
   // Every strict prefix of a valid file is rejected with an Error, never accepted or crashed.
   for (size_t len = 0; len < image.size(); ++len) {
-    EXPECT_NE(error_code_of([&] { parse_safetensors_header(bytes.first(len), "mem"); }),
+    EXPECT_NE(error_code_of([&] { (void)parse_safetensors_header(bytes.first(len), "mem"); }),
               ErrorCode::count_)
         << len;
   }
@@ -279,7 +279,7 @@ TEST(SafetensorsReader, SchemaErrorsGiveTheOffsetOfTheBadToken) {
 TEST(SafetensorsReader, SchemaErrorsComeInTheReferenceOrder) {
   auto code_of = [](const std::string& header) {
     std::string image = st_image(header, "");
-    return error_code_of([&] { parse_safetensors_header(std::as_bytes(std::span(image)), "mem"); });
+    return error_code_of([&] { (void)parse_safetensors_header(std::as_bytes(std::span(image)), "mem"); });
   };
   const std::string bad_dtype = "{\"dtype\":\"Q8\",\"shape\":[],\"data_offsets\":[0,0]}";
   const std::string good = "{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}";
@@ -319,7 +319,7 @@ TEST(SafetensorsReader, SchemaErrorsComeInTheReferenceOrder) {
 TEST(SafetensorsReader, IndexExtensionAndPlainFileDispatch) {
   EXPECT_EQ(format_from_path("a/model.safetensors"), Format::safetensors);
   EXPECT_EQ(format_from_path("a/model.safetensors.index.json"), Format::safetensors);
-  EXPECT_EQ(error_code_of([&] { load(corpus("bad") / "missing.safetensors"); }),
+  EXPECT_EQ(error_code_of([&] { (void)load(corpus("bad") / "missing.safetensors"); }),
             ErrorCode::file_not_found);
 }
 

@@ -99,7 +99,7 @@ class ShardedIndexRules : public ::testing::Test {
     write_file(dir_ / "model.safetensors.index.json", json);
   }
   ErrorCode open_code(std::string* msg = nullptr) {
-    return error_code_of([&] { load(dir_ / "model.safetensors.index.json"); }, msg);
+    return error_code_of([&] { (void)load(dir_ / "model.safetensors.index.json"); }, msg);
   }
   ScratchDir dir_;
 };

@@ -1,7 +1,7 @@
 // Slicing: TensorView::rows() as a zero-copy sub-view and copy_slice() for general slices,
 // checked against a naive index computation; bad ranges are errors, never UB.
-#include <optional>
 #include <gtest/gtest.h>
+#include <optional>
 
 #include <numeric>
 

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "core/internals.hpp"
 #include "core/archive_state.hpp"
+#include "core/internals.hpp"
 #include "npz/member_inflate.hpp"
 #include "npz_test_util.hpp"
 #include "tensorio/npy.hpp"
