@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,10 +41,18 @@ namespace tensorio {
 // Opens `bytes`, a whole file already in memory (a network buffer, a file received over a
 // socket), as `format`, with the same validation as load(). The bytes are not copied: they must
 // stay valid and unchanged while the Archive or any view taken from it is alive. Error messages
-// and Archive::path() name the buffer with a synthetic "memory:..." path. A sharded safetensors
+// and Archive::path() name the buffer with a synthetic "memory:..." path (an .npy image's one
+// tensor, named after its file elsewhere, is named after that path). A sharded safetensors
 // checkpoint cannot be opened from memory (its shards are separate files).
 [[nodiscard]] TENSORIO_API Archive load_from_memory(std::span<const std::byte> bytes, Format format,
                                                     const OpenOptions& options = {});
+
+// As above, sharing ownership of the bytes instead of borrowing them: `owner` is any object
+// that keeps `bytes` valid and unchanged (a shared_ptr to the vector or buffer that holds them);
+// the archive and every view taken from it hold it, so the bytes live as long as they do.
+[[nodiscard]] TENSORIO_API Archive load_from_memory(std::shared_ptr<const void> owner,
+                                                   std::span<const std::byte> bytes,
+                                                   Format format, const OpenOptions& options = {});
 
 // The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
 // extension (MLX behaviour).

@@ -1,6 +1,7 @@
 // load_from_memory(): a caller's buffer opened through the format openers by way of the
 // memory-file seam, so it gets exactly the validation a file on disk gets.
 #include <atomic>
+#include <memory>
 #include <cstdio>
 #include <string>
 
@@ -30,9 +31,14 @@ std::string synthetic_path(std::span<const std::byte> bytes) {
 
 Archive load_from_memory(std::span<const std::byte> bytes, Format format,
                          const OpenOptions& options) {
+  return load_from_memory(nullptr, bytes, format, options);
+}
+
+Archive load_from_memory(std::shared_ptr<const void> owner, std::span<const std::byte> bytes,
+                         Format format, const OpenOptions& options) {
   // The registration only has to last through the opener: the MappedFile it returns points at
-  // the caller's bytes directly and never looks the path up again.
-  detail::MemoryFile registration(synthetic_path(bytes), bytes);
+  // the caller's bytes directly (holding `owner`) and never looks the path up again.
+  detail::MemoryFile registration(synthetic_path(bytes), bytes, std::move(owner));
   const std::string& path = registration.path();
   switch (format) {
     case Format::npy: return open_npy(path, options);

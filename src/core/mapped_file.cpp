@@ -54,10 +54,14 @@ void unregister_mapping(const std::byte* data) {
 // The memory-file registry. Lookups happen on every open, so an empty registry (production)
 // costs one relaxed-enough atomic load; the map itself is only read under the mutex.
 std::mutex g_memory_mutex;
-std::map<std::string, std::span<const std::byte>, std::less<>> g_memory_files;
+struct MemoryEntry {
+  std::span<const std::byte> bytes;
+  std::shared_ptr<const void> owner;
+};
+std::map<std::string, MemoryEntry, std::less<>> g_memory_files;
 std::atomic<size_t> g_memory_count{0};
 
-bool find_memory_file(const std::string& path, std::span<const std::byte>& out) {
+bool find_memory_file(const std::string& path, MemoryEntry& out) {
   if (g_memory_count.load(std::memory_order_acquire) == 0) return false;
   std::lock_guard<std::mutex> lock(g_memory_mutex);
   auto it = g_memory_files.find(path);
@@ -68,10 +72,11 @@ bool find_memory_file(const std::string& path, std::span<const std::byte>& out) 
 
 }  // namespace
 
-MemoryFile::MemoryFile(std::string path, std::span<const std::byte> bytes)
+MemoryFile::MemoryFile(std::string path, std::span<const std::byte> bytes,
+                       std::shared_ptr<const void> owner)
     : path_(std::move(path)) {
   std::lock_guard<std::mutex> lock(g_memory_mutex);
-  g_memory_files[path_] = bytes;
+  g_memory_files[path_] = MemoryEntry{bytes, std::move(owner)};
   g_memory_count.store(g_memory_files.size(), std::memory_order_release);
 }
 
@@ -83,12 +88,13 @@ MemoryFile::~MemoryFile() {
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, AccessMode access,
                                                    bool map_next_view) {
-  std::span<const std::byte> memory;
+  MemoryEntry memory;
   if (find_memory_file(path, memory)) {
     std::shared_ptr<MappedFile> f(new MappedFile());
     f->path_ = path;
-    f->data_ = memory.empty() ? nullptr : memory.data();
-    f->size_ = memory.size();
+    f->data_ = memory.bytes.empty() ? nullptr : memory.bytes.data();
+    f->size_ = memory.bytes.size();
+    f->owner_ = std::move(memory.owner);
     f->access_ = access;
     return f;
   }

@@ -11,10 +11,11 @@
 // with read_at() (pread) into an owned buffer, so a file that vanishes under a network
 // filesystem later is reported as an Error instead of faulting.
 //
-// Memory files (an internal seam for fuzzers and in-process mutation tests): while a MemoryFile
-// registration for a path is alive, open() of exactly that path returns a MappedFile over the
-// registered caller memory instead of touching the filesystem, so a test can place its bytes
-// right before an unmapped guard page and still go through load() and every format's opener.
+// Memory files: while a MemoryFile registration for a path is alive, open() of exactly that
+// path returns a MappedFile over the registered caller memory instead of touching the
+// filesystem. load_from_memory() opens caller buffers this way, under a path no file has, so
+// that they go through every format's opener exactly as a file does; fuzzers and mutation tests
+// use it to place their bytes right before an unmapped guard page.
 #pragma once
 
 #include <cstdint>
@@ -87,6 +88,7 @@ class MappedFile {
   AccessMode access_ = AccessMode::mmap;
   bool map_next_view_ = false;
   mutable std::unique_ptr<const PayloadPrefetch> prefetch_;
+  std::shared_ptr<const void> owner_;  // a memory file's bytes, when shared with the caller
 };
 
 // Many small reads of one MappedFile from one thread, through a descriptor of its own. Threads
@@ -127,11 +129,14 @@ bool release_file_pages(std::span<const std::byte> range) noexcept;
 
 // Registers `bytes` as the contents of `path` for MappedFile::open() while this object lives
 // (see "Memory files" above). The bytes are not copied: they must outlive every archive and
-// view opened from them. Registering a path twice, or destroying the registration while another
-// thread opens the path, is the caller's error. For tests and fuzzers only.
+// view opened from them (or be kept alive by `owner`). Registering a path twice, or destroying
+// the registration while another thread opens the path, is the caller's error.
 class MemoryFile {
  public:
-  MemoryFile(std::string path, std::span<const std::byte> bytes);
+  // `owner`, when given, is kept alive by every MappedFile opened from the registration (and so
+  // by every view of it): the caller's way to share ownership of the bytes instead of lending.
+  MemoryFile(std::string path, std::span<const std::byte> bytes,
+             std::shared_ptr<const void> owner = nullptr);
   ~MemoryFile();
   MemoryFile(const MemoryFile&) = delete;
   MemoryFile& operator=(const MemoryFile&) = delete;

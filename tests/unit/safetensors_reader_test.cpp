@@ -67,7 +67,8 @@ TEST(SafetensorsCorpus, BadMessagesNameTheTensor) {
   EXPECT_NE(msg.find("tensor 'b'"), std::string::npos) << msg;
   error_code_of([&] { (void)load(corpus("bad") / "bad_shape__negative.safetensors"); }, &msg);
   EXPECT_NE(msg.find("tensor 'x'"), std::string::npos) << msg;
-  error_code_of([&] { (void)load(corpus("bad") / "bad_magic__git_lfs_pointer.safetensors"); }, &msg);
+  error_code_of([&] { (void)load(corpus("bad") / "bad_magic__git_lfs_pointer.safetensors"); },
+                &msg);
   EXPECT_NE(msg.find("git-lfs pointer"), std::string::npos) << msg;
   error_code_of([&] { (void)load(corpus("bad") / "bad_magic__html_page.safetensors"); }, &msg);
   EXPECT_NE(msg.find("HTML"), std::string::npos) << msg;
@@ -279,7 +280,8 @@ TEST(SafetensorsReader, SchemaErrorsGiveTheOffsetOfTheBadToken) {
 TEST(SafetensorsReader, SchemaErrorsComeInTheReferenceOrder) {
   auto code_of = [](const std::string& header) {
     std::string image = st_image(header, "");
-    return error_code_of([&] { (void)parse_safetensors_header(std::as_bytes(std::span(image)), "mem"); });
+    return error_code_of(
+        [&] { (void)parse_safetensors_header(std::as_bytes(std::span(image)), "mem"); });
   };
   const std::string bad_dtype = "{\"dtype\":\"Q8\",\"shape\":[],\"data_offsets\":[0,0]}";
   const std::string good = "{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}";
