@@ -3,9 +3,10 @@
 
 Run from anywhere:  /usr/bin/python3 tests/tools/make_gguf_corpus.py
 The files are committed; rerun this after changing it. Every bad file isolates one defect (the
-rest of the file is well-formed), so the error each one raises is specific; the expected codes
-are asserted in tests/unit/gguf_corpus_test.cpp. Names mention the CVE pattern they replay
-(see /work/shared/reference/gguf.md section 4.3) where there is one.
+rest of the file is well-formed), so the error each one raises is specific: a bad file is named
+<error_code_name>__<what>.gguf after the tensorio::ErrorCode it must fail with, which
+corpus_replay and tests/unit/gguf_corpus_test.cpp enforce. Comments beside the files name the
+CVE pattern they replay (see /work/shared/reference/gguf.md section 4.3) where there is one.
 """
 import os
 import random
@@ -140,77 +141,77 @@ def good_files():
 def bad_files():
     w = ("w", [4], F32_T, f32(1, 2, 3, 4))
     ok_kv = kv("general.architecture", STR, "llama")
-    write("bad", "bad_magic.gguf", header(0, 0, magic=b"GGUX"))
-    write("bad", "truncated_header.gguf", b"GGUF\x03\0\0\0\0\0")
-    write("bad", "version1.gguf", b"GGUF" + struct.pack("<III", 1, 0, 0))
-    write("bad", "version4.gguf", header(0, 0, version=4))
-    write("bad", "big_endian.gguf", b"GGUF" + struct.pack(">IQQ", 3, 0, 1)
+    write("bad", "bad_magic__ggux.gguf", header(0, 0, magic=b"GGUX"))
+    write("bad", "truncated__header.gguf", b"GGUF\x03\0\0\0\0\0")
+    write("bad", "unsupported_version__version1.gguf", b"GGUF" + struct.pack("<III", 1, 0, 0))
+    write("bad", "unsupported_version__version4.gguf", header(0, 0, version=4))
+    write("bad", "unsupported_version__big_endian.gguf", b"GGUF" + struct.pack(">IQQ", 3, 0, 1)
           + struct.pack(">Q", 4) + b"name" + struct.pack(">I", U32) + struct.pack(">I", 7))
     # TALOS-2024-1915/1916 pattern: counts that would size a huge allocation.
-    write("bad", "huge_tensor_count.gguf", header(2**62, 0))
-    write("bad", "huge_kv_count.gguf", header(0, 2**60) + ok_kv)
+    write("bad", "limit_exceeded__huge_tensor_count.gguf", header(2**62, 0))
+    write("bad", "truncated__huge_kv_count.gguf", header(0, 2**60) + ok_kv)
     # TALOS-2024-1913 pattern: string lengths that lie.
-    write("bad", "key_length_huge.gguf", header(0, 1) + struct.pack("<Q", 2**63) + b"key" + b"\0" * 16)
-    write("bad", "string_length_past_end.gguf",
+    write("bad", "limit_exceeded__key_length_huge.gguf", header(0, 1) + struct.pack("<Q", 2**63) + b"key" + b"\0" * 16)
+    write("bad", "truncated__string_length_past_end.gguf",
           header(0, 1) + gstr("k") + struct.pack("<IQ", STR, 1000) + b"short")
-    write("bad", "empty_key.gguf", header(0, 1) + kv("", U32, 1))
-    write("bad", "duplicate_key.gguf", header(0, 2) + kv("a.b", U32, 1) + kv("a.b", U8, 2))
-    write("bad", "bad_value_type.gguf", header(0, 1) + gstr("k") + struct.pack("<II", 13, 0))
-    write("bad", "array_bad_element_type.gguf",
+    write("bad", "bad_metadata__empty_key.gguf", header(0, 1) + kv("", U32, 1))
+    write("bad", "duplicate_name__key.gguf", header(0, 2) + kv("a.b", U32, 1) + kv("a.b", U8, 2))
+    write("bad", "bad_metadata__bad_value_type.gguf", header(0, 1) + gstr("k") + struct.pack("<II", 13, 0))
+    write("bad", "bad_metadata__array_bad_element_type.gguf",
           header(0, 1) + gstr("k") + struct.pack("<IIQ", ARR, 99, 0))
-    write("bad", "array_count_over_limit.gguf",
+    write("bad", "limit_exceeded__array_count_over_limit.gguf",
           header(0, 1) + gstr("k") + struct.pack("<IIQ", ARR, U8, 2**40) + b"\0" * 16)
-    write("bad", "array_count_past_end.gguf",
+    write("bad", "truncated__array_count_past_end.gguf",
           header(0, 1) + gstr("k") + struct.pack("<IIQ", ARR, U32, 1000000) + b"\0" * 64)
-    write("bad", "string_array_lying_count.gguf",
+    write("bad", "truncated__string_array_lying_count.gguf",
           header(0, 1) + gstr("tokens") + struct.pack("<IIQ", ARR, STR, 3) + gstr("a") + gstr("b"))
-    write("bad", "string_array_element_past_end.gguf",
+    write("bad", "truncated__string_array_element_past_end.gguf",
           header(0, 1) + gstr("tokens") + struct.pack("<IIQ", ARR, STR, 2) + gstr("a")
           + struct.pack("<Q", 2**20) + b"xyz")
     nested = (U8, [1])
     for _ in range(4):
         nested = (ARR, [nested])
-    write("bad", "nested_array_too_deep.gguf", header(0, 1) + kv("deep", ARR, nested))
-    write("bad", "truncated_scalar.gguf", header(0, 1) + gstr("k") + struct.pack("<I", U64) + b"\0\0")
+    write("bad", "limit_exceeded__nested_array_too_deep.gguf", header(0, 1) + kv("deep", ARR, nested))
+    write("bad", "truncated__scalar.gguf", header(0, 1) + gstr("k") + struct.pack("<I", U64) + b"\0\0")
     # Alignment: wrong type, not a power of two, zero, huge (oss-security GGUF-2026-05-001).
-    write("bad", "alignment_uint64.gguf", build([kv("general.alignment", U64, 32)], [w]))
-    write("bad", "alignment_not_power_of_two.gguf", build([kv("general.alignment", U32, 48)], [w]))
-    write("bad", "alignment_zero.gguf", header(0, 1) + kv("general.alignment", U32, 0))
-    write("bad", "alignment_huge.gguf", header(0, 1) + kv("general.alignment", U32, 2**31))
+    write("bad", "bad_alignment__alignment_uint64.gguf", build([kv("general.alignment", U64, 32)], [w]))
+    write("bad", "bad_alignment__alignment_not_power_of_two.gguf", build([kv("general.alignment", U32, 48)], [w]))
+    write("bad", "bad_alignment__alignment_zero.gguf", header(0, 1) + kv("general.alignment", U32, 0))
+    write("bad", "limit_exceeded__alignment_huge.gguf", header(0, 1) + kv("general.alignment", U32, 2**31))
     # Tensor infos.
-    write("bad", "tensor_name_64_bytes.gguf", build([], [("n" * 64, [4], F32_T, f32(1, 2, 3, 4))]))
-    write("bad", "duplicate_tensor_name.gguf", build([], [w, w]))
+    write("bad", "limit_exceeded__tensor_name_64_bytes.gguf", build([], [("n" * 64, [4], F32_T, f32(1, 2, 3, 4))]))
+    write("bad", "duplicate_name__tensor.gguf", build([], [w, w]))
     # TALOS-2024-1914 / ggml PR 709 pattern: n_dims > GGML_MAX_DIMS.
-    write("bad", "n_dims_5.gguf", build([], [("w", [1, 1, 1, 1, 4], F32_T, f32(1, 2, 3, 4))]))
-    write("bad", "negative_dimension.gguf", header(1, 0) + tinfo("w", [2**63], F32_T, 0))
+    write("bad", "bad_shape__n_dims_5.gguf", build([], [("w", [1, 1, 1, 1, 4], F32_T, f32(1, 2, 3, 4))]))
+    write("bad", "bad_shape__negative_dimension.gguf", header(1, 0) + tinfo("w", [2**63], F32_T, 0))
     # CVE-2024-21802 / GHSA-96jg-mvhq-q7q7 pattern: element count and byte size overflow.
-    write("bad", "element_count_overflow.gguf", header(1, 0) + tinfo("w", [2**32, 2**32, 4], F32_T, 0))
-    write("bad", "byte_size_overflow.gguf", header(1, 0) + tinfo("w", [2**62], F32_T, 0))
+    write("bad", "size_overflow__element_count_overflow.gguf", header(1, 0) + tinfo("w", [2**32, 2**32, 4], F32_T, 0))
+    write("bad", "size_overflow__byte_size_overflow.gguf", header(1, 0) + tinfo("w", [2**62], F32_T, 0))
     # CVE-2025-53630 and its GGML_PAD bypass (llama.cpp PR 24759): nbytes = 2^64 - 4 pads to 0.
     body = header(2, 0) + tinfo("big", [2**62 - 1], F32_T, 0) + tinfo("small", [8], F32_T, 0)
-    write("bad", "padding_overflow.gguf", body + b"\0" * pad(len(body), 32) + f32(*range(8)))
-    write("bad", "removed_type_q4_2.gguf", header(1, 0) + tinfo("w", [32], 4, 0))
-    write("bad", "removed_type_q4_0_4_4.gguf", header(1, 0) + tinfo("w", [32], 31, 0))
-    write("bad", "removed_type_iq4_nl_8_8.gguf", header(1, 0) + tinfo("w", [32], 38, 0))
-    write("bad", "unknown_type_43.gguf", header(1, 0) + tinfo("w", [32], 43, 0))
-    write("bad", "unknown_type_huge.gguf", header(1, 0) + tinfo("w", [32], 2**31 + 5, 0))
-    write("bad", "row_not_whole_blocks.gguf", header(1, 0) + tinfo("w", [48], Q4_0_T, 0))
-    write("bad", "tensor_infos_truncated.gguf", build([], [w])[:24 + 8 + 1 + 4 + 4])
+    write("bad", "size_overflow__padding_overflow.gguf", body + b"\0" * pad(len(body), 32) + f32(*range(8)))
+    write("bad", "unsupported_dtype__removed_type_q4_2.gguf", header(1, 0) + tinfo("w", [32], 4, 0))
+    write("bad", "unsupported_dtype__removed_type_q4_0_4_4.gguf", header(1, 0) + tinfo("w", [32], 31, 0))
+    write("bad", "unsupported_dtype__removed_type_iq4_nl_8_8.gguf", header(1, 0) + tinfo("w", [32], 38, 0))
+    write("bad", "unknown_dtype__unknown_type_43.gguf", header(1, 0) + tinfo("w", [32], 43, 0))
+    write("bad", "unknown_dtype__unknown_type_huge.gguf", header(1, 0) + tinfo("w", [32], 2**31 + 5, 0))
+    write("bad", "bad_shape__row_not_whole_blocks.gguf", header(1, 0) + tinfo("w", [48], Q4_0_T, 0))
+    write("bad", "truncated__tensor_infos_truncated.gguf", build([], [w])[:24 + 8 + 1 + 4 + 4])
     # Layout: unaligned, out of bounds, overlapping, truncated data section.
     body = header(1, 0) + tinfo("w", [4], F32_T, 4)
-    write("bad", "offset_unaligned.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
+    write("bad", "bad_alignment__offset_unaligned.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
     body = header(1, 0) + tinfo("w", [4], F32_T, 2**40)
-    write("bad", "offset_out_of_bounds.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
+    write("bad", "out_of_bounds__offset_out_of_bounds.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
     body = header(1, 0) + tinfo("w", [16], F32_T, 2**64 - 32)
-    write("bad", "offset_plus_size_wraps.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
+    write("bad", "out_of_bounds__offset_plus_size_wraps.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 64)
     body = header(2, 0) + tinfo("a", [16], F32_T, 0) + tinfo("b", [16], F32_T, 32)
-    write("bad", "overlapping_tensors.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 96)
-    write("bad", "overlap_out_of_order.gguf",
+    write("bad", "overlap__overlapping_tensors.gguf", body + b"\0" * pad(len(body), 32) + b"\0" * 96)
+    write("bad", "overlap__out_of_order.gguf",
           header(2, 0) + tinfo("a", [64], F32_T, 32) + tinfo("b", [16], F32_T, 0)
           + b"\0" * pad(24 + 2 * (8 + 1 + 4 + 8 + 4 + 8), 32) + b"\0" * 320)
-    write("bad", "truncated_data_section.gguf", build([], [("w", [64], F32_T, f32(*range(64)))])[:-100])
+    write("bad", "truncated__data_section.gguf", build([], [("w", [64], F32_T, f32(*range(64)))])[:-100])
     body = header(1, 0) + tinfo("w", [4], F32_T, 0)
-    write("bad", "data_start_past_eof.gguf", body)
+    write("bad", "truncated__data_start_past_eof.gguf", body)
 
 
 def main():

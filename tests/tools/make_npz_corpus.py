@@ -5,7 +5,8 @@
 
 good/: archives every reader must open and verify (NumPy, zipfile variants, comment with a fake
 end signature, a prefix, streamed descriptors, a raw non-npy member, empty).
-bad/: one defect each, named after it; corpus_replay requires a tensorio::Error for each.
+bad/: one defect each, named <error_code_name>__<what>.npz after the tensorio::ErrorCode it
+must fail with (at open or in verify()); corpus_replay enforces it.
 """
 import io
 import os
@@ -86,15 +87,15 @@ def good():
 def bad():
     z = savez_bytes()
     cd, eocd = cd_offset(z)
-    write(BAD, "truncated_in_data.npz", z[:100])
-    write(BAD, "truncated_in_directory.npz", z[: cd + 20])
-    write(BAD, "missing_eocd.npz", z[:eocd] + b"\0" * 22)
-    write(BAD, "not_a_zip.npz", b"this is not a zip archive at all" * 4)
+    write(BAD, "truncated__in_data.npz", z[:100])
+    write(BAD, "truncated__in_directory.npz", z[: cd + 20])
+    write(BAD, "truncated__missing_eocd.npz", z[:eocd] + b"\0" * 22)
+    write(BAD, "bad_magic__not_a_zip.npz", b"this is not a zip archive at all" * 4)
 
     # Stored payload byte flipped: only the CRC can tell.
     d = bytearray(z)
     d[find(d, b"\x93NUMPY") + 130] ^= 0x40
-    write(BAD, "bad_crc_stored.npz", d)
+    write(BAD, "bad_checksum__bad_crc_stored.npz", d)
 
     # Deflated member whose CRC is wrong in both headers.
     c = savez_bytes(True)
@@ -103,7 +104,7 @@ def bad():
     crc_local = 14
     c2[crc_local] ^= 1
     c2[ccd + 16] ^= 1
-    write(BAD, "bad_crc_deflated.npz", c2)
+    write(BAD, "bad_checksum__bad_crc_deflated.npz", c2)
 
     # Corrupt deflate stream past its first block header: open succeeds, data() fails.
     big = np.random.default_rng(1).standard_normal(20000).astype("<f4")
@@ -112,7 +113,7 @@ def bad():
     data_at = 30 + name_len + extra_len
     for i in range(data_at + 2000, data_at + 2400):
         cz[i] ^= 0xA5
-    write(BAD, "corrupt_deflate.npz", cz)
+    write(BAD, "bad_compressed_data__corrupt_deflate.npz", cz)
 
     # Zip bomb: a megabyte of zeros declared as 1000 bytes (local and central agree).
     zeros = npy(np.zeros(1 << 18, dtype="<f4"))
@@ -120,19 +121,19 @@ def bad():
     bcd, _ = cd_offset(bz)
     struct.pack_into("<I", bz, 22, len(zeros) - 4096)
     struct.pack_into("<I", bz, bcd + 24, len(zeros) - 4096)
-    write(BAD, "zip_bomb_npy_declared_smaller.npz", bz)
+    write(BAD, "truncated__zip_bomb_npy_declared_smaller.npz", bz)
     # The same for a raw member: nothing but the inflater's bound can catch it.
     rz = zip_bytes([("x.bin", bytes(1 << 20))], zipfile.ZIP_DEFLATED)
     rcd, _ = cd_offset(rz)
     struct.pack_into("<I", rz, 22, 1000)
     struct.pack_into("<I", rz, rcd + 24, 1000)
-    write(BAD, "zip_bomb_raw_declared_smaller.npz", rz)
+    write(BAD, "bad_compressed_data__zip_bomb_raw_declared_smaller.npz", rz)
     # Declared far beyond DEFLATE's 1032:1 bound.
     bz2 = zip_bytes([("x.npy", zeros)], zipfile.ZIP_DEFLATED)
     bcd, _ = cd_offset(bz2)
     struct.pack_into("<I", bz2, 22, 0xFFFFFFF0)
     struct.pack_into("<I", bz2, bcd + 24, 0xFFFFFFF0)
-    write(BAD, "zip_bomb_ratio.npz", bz2)
+    write(BAD, "bad_compressed_data__zip_bomb_ratio.npz", bz2)
 
     # Overlapping members: a stored outer member whose data contains a whole inner member.
     inner = zip_bytes([("in.npy", npy(A))])
@@ -146,64 +147,64 @@ def bad():
     new_cd = outer[ocd:oeocd] + inner_cd
     eocd_rec = bytearray(outer[oeocd: oeocd + 22])
     struct.pack_into("<HHII", eocd_rec, 8, 2, 2, len(new_cd), ocd)
-    write(BAD, "overlapping_members.npz", outer[:ocd] + new_cd + eocd_rec)
+    write(BAD, "overlap__overlapping_members.npz", outer[:ocd] + new_cd + eocd_rec)
 
     # Lying sizes and offsets.
     d = bytearray(z)
     struct.pack_into("<I", d, cd + 20, 0x7FFFFFFF)
-    write(BAD, "lying_compressed_size.npz", d)
+    write(BAD, "bad_header__lying_compressed_size.npz", d)
     c3 = bytearray(savez_bytes(True))
     c3cd, _ = cd_offset(c3)
     struct.pack_into("<I", c3, c3cd + 20, c3cd)  # compressed size reaching into the directory
     struct.pack_into("<I", c3, 18, c3cd)
-    write(BAD, "lying_deflated_size_overlaps_directory.npz", c3)
+    write(BAD, "overlap__lying_deflated_size_overlaps_directory.npz", c3)
     d = bytearray(z)
     struct.pack_into("<I", d, cd + 42, cd + 1000)
-    write(BAD, "lying_local_offset.npz", d)
+    write(BAD, "out_of_bounds__lying_local_offset.npz", d)
     d = bytearray(z)
     struct.pack_into("<I", d, eocd + 16, cd + 5)
-    write(BAD, "lying_directory_offset.npz", d)
+    write(BAD, "out_of_bounds__lying_directory_offset.npz", d)
     d = bytearray(z)
     struct.pack_into("<HH", d, eocd + 8, 3, 3)
-    write(BAD, "lying_entry_count.npz", d)
+    write(BAD, "bad_header__lying_entry_count.npz", d)
     d = bytearray(z)
     struct.pack_into("<I", d, 18, 7)  # local compressed size disagrees with the central one
-    write(BAD, "local_central_size_mismatch.npz", d)
+    write(BAD, "bad_header__local_central_size_mismatch.npz", d)
     d = bytearray(z)
     d[30] = ord("z")  # local name differs
-    write(BAD, "local_central_name_mismatch.npz", d)
+    write(BAD, "bad_header__local_central_name_mismatch.npz", d)
 
     # Members that are not what their name says.
-    write(BAD, "member_not_npy.npz", zip_bytes([("x.npy", b"just some text, no magic")]))
+    write(BAD, "bad_magic__member_not_npy.npz", zip_bytes([("x.npy", b"just some text, no magic")]))
     short = npy(A)[:-8]
-    write(BAD, "member_npy_truncated.npz", zip_bytes([("x.npy", short)]))
-    write(BAD, "member_npy_bad_header.npz",
+    write(BAD, "truncated__member_npy_truncated.npz", zip_bytes([("x.npy", short)]))
+    write(BAD, "bad_header__member_npy_bad_header.npz",
           zip_bytes([("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4' \n")]))
-    write(BAD, "duplicate_names.npz", dup_names())
+    write(BAD, "duplicate_name__same_member_twice.npz", dup_names())
 
     # Flags and methods.
     d = bytearray(z)
     struct.pack_into("<H", d, 6, 1)
     struct.pack_into("<H", d, cd + 8, 1)
-    write(BAD, "encrypted.npz", d)
-    write(BAD, "method_bzip2.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_BZIP2))
-    write(BAD, "method_lzma.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_LZMA))
+    write(BAD, "encrypted__flag_set.npz", d)
+    write(BAD, "unsupported_compression__method_bzip2.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_BZIP2))
+    write(BAD, "unsupported_compression__method_lzma.npz", zip_bytes([("x.npy", npy(A))], zipfile.ZIP_LZMA))
 
     # Streamed archive whose descriptor disagrees with the central directory.
     s = savez_bytes(False, True)
     dd = find(s, b"PK\x07\x08")
     s[dd + 4] ^= 0xFF
-    write(BAD, "descriptor_mismatch.npz", s)
+    write(BAD, "bad_header__descriptor_mismatch.npz", s)
 
     # zip64 locator pointing at nothing.
     d = bytearray(z)
     loc = struct.pack("<IIQI", 0x07064B50, 0, 3, 1)
-    write(BAD, "zip64_locator_dangling.npz", d[:eocd] + loc + d[eocd:])
+    write(BAD, "bad_header__zip64_locator_dangling.npz", d[:eocd] + loc + d[eocd:])
 
     # Multi-disk archive.
     d = bytearray(z)
     struct.pack_into("<H", d, eocd + 4, 1)
-    write(BAD, "multi_disk.npz", d)
+    write(BAD, "unsupported_version__multi_disk.npz", d)
 
 
 def dup_names():

@@ -1,6 +1,7 @@
 """Regenerates the .npy corpus: good/ files every reader must accept (written by NumPy and by
-hand in the shapes other writers produce) and bad/ files that must fail with a tensorio::Error.
-Run with /usr/bin/python3 (needs NumPy); the output is committed and replayed by corpus_replay."""
+hand in the shapes other writers produce) and bad/ files that must fail. A bad file is named
+<error_code_name>__<what>.npy after the tensorio::ErrorCode it must fail with; corpus_replay
+enforces it. Run with /usr/bin/python3 (needs NumPy); the output is committed."""
 import os
 import struct
 
@@ -52,28 +53,28 @@ def main():
         return preamble("{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape))
 
     bad = {
-        "empty_file.npy": b"",
-        "magic_only.npy": b"\x93NUMPY",
-        "bad_magic.npy": b"\x93NUMPZ\x01\x00" + b"\x00" * 60,
-        "version_9.npy": b"\x93NUMPY\x09\x00\x10\x00" + b" " * 16,
-        "header_len_past_end.npy": b"\x93NUMPY\x01\x00\xff\xff{'descr'",
-        "header_len_4g.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\xff{",
-        "truncated_payload.npy": d("'<f8'", "(100,)") + b"\x00" * 799,
-        "shape_overflow.npy": d("'<f8'", "(4294967296, 4294967296)"),
-        "bytes_overflow.npy": d("'<c16'", "(2305843009213693952,)"),
-        "negative_dim.npy": d("'<f4'", "(-1,)"),
-        "object_dtype.npy": d("'|O'", "(1,)") + b"\x00" * 8,
-        "unicode_dtype.npy": d("'<U4'", "(1,)") + b"\x00" * 16,
-        "structured.npy": d("[('a', '<f4')]", "(1,)") + b"\x00" * 4,
-        "missing_key.npy": preamble("{'descr': '<f4', 'shape': (1,), }") + b"\x00" * 4,
-        "extra_key.npy":
+        "truncated__empty_file.npy": b"",
+        "truncated__magic_only.npy": b"\x93NUMPY",
+        "bad_magic__numpz.npy": b"\x93NUMPZ\x01\x00" + b"\x00" * 60,
+        "unsupported_version__version_9.npy": b"\x93NUMPY\x09\x00\x10\x00" + b" " * 16,
+        "truncated__header_len_past_end.npy": b"\x93NUMPY\x01\x00\xff\xff{'descr'",
+        "header_too_large__header_len_4g.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\xff{",
+        "truncated__payload.npy": d("'<f8'", "(100,)") + b"\x00" * 799,
+        "size_overflow__element_count.npy": d("'<f8'", "(4294967296, 4294967296)"),
+        "size_overflow__byte_count.npy": d("'<c16'", "(2305843009213693952,)"),
+        "bad_shape__negative_dim.npy": d("'<f4'", "(-1,)"),
+        "unsupported_dtype__object.npy": d("'|O'", "(1,)") + b"\x00" * 8,
+        "unsupported_dtype__unicode.npy": d("'<U4'", "(1,)") + b"\x00" * 16,
+        "unsupported_dtype__structured.npy": d("[('a', '<f4')]", "(1,)") + b"\x00" * 4,
+        "bad_header__missing_key.npy": preamble("{'descr': '<f4', 'shape': (1,), }") + b"\x00" * 4,
+        "bad_header__extra_key.npy":
             preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 0}") + b"\x00" * 4,
-        "duplicate_key.npy":
+        "bad_header__duplicate_key.npy":
             preamble("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}"),
-        "not_python.npy": preamble('{"descr": "<f4", "fortran_order": false, "shape": [1]}') + b"\x00" * 4,
-        "unterminated.npy": preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,"),
-        "too_many_dims.npy": d("'|u1'", "(" + "1, " * 65 + ")") + b"\x00",
-        "zip_named_npy.npy": b"PK\x03\x04" + b"\x00" * 40,
+        "bad_header__not_python.npy": preamble('{"descr": "<f4", "fortran_order": false, "shape": [1]}') + b"\x00" * 4,
+        "bad_shape__unterminated.npy": preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,"),
+        "limit_exceeded__65_dims.npy": d("'|u1'", "(" + "1, " * 65 + ")") + b"\x00",
+        "bad_magic__zip_named_npy.npy": b"PK\x03\x04" + b"\x00" * 40,
     }
     for name, data in bad.items():
         put("bad", name, data)
