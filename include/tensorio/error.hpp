@@ -71,19 +71,19 @@ inline constexpr uint64_t no_offset = UINT64_MAX;
 class TENSORIO_API Error : public std::runtime_error {
  public:
   // `file` may be empty (errors about arguments); `offset` may be no_offset.
-  // `detail` says what was expected and what was found.
-  Error(ErrorCode code, std::string file, uint64_t offset, std::string detail);
+  // `reason` says what was expected and what was found.
+  Error(ErrorCode code, std::string file, uint64_t offset, std::string reason);
 
   ErrorCode code() const noexcept { return code_; }
   const std::string& file() const noexcept { return file_; }
   uint64_t offset() const noexcept { return offset_; }
-  const std::string& detail() const noexcept { return detail_; }
+  const std::string& reason() const noexcept { return reason_; }
 
  private:
   ErrorCode code_;
   std::string file_;
   uint64_t offset_;
-  std::string detail_;
+  std::string reason_;
 };
 
 }  // namespace tensorio

@@ -68,11 +68,11 @@ const ErrorText& lookup(ErrorCode code) noexcept {
   return i < kErrorTable.size() ? kErrorTable[i] : kErrorTable[0];
 }
 
-std::string compose(const std::string& file, uint64_t offset, const std::string& detail) {
+std::string compose(const std::string& file, uint64_t offset, const std::string& reason) {
   std::string msg;
   if (!file.empty()) msg += file + ": ";
   if (offset != no_offset) msg += "offset " + std::to_string(offset) + ": ";
-  msg += detail;
+  msg += reason;
   return msg;
 }
 
@@ -81,11 +81,11 @@ std::string compose(const std::string& file, uint64_t offset, const std::string&
 std::string_view error_code_name(ErrorCode code) noexcept { return lookup(code).name; }
 std::string_view error_code_message(ErrorCode code) noexcept { return lookup(code).message; }
 
-Error::Error(ErrorCode code, std::string file, uint64_t offset, std::string detail)
-    : std::runtime_error(compose(file, offset, detail)),
+Error::Error(ErrorCode code, std::string file, uint64_t offset, std::string reason)
+    : std::runtime_error(compose(file, offset, reason)),
       code_(code),
       file_(std::move(file)),
       offset_(offset),
-      detail_(std::move(detail)) {}
+      reason_(std::move(reason)) {}
 
 }  // namespace tensorio

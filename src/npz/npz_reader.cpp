@@ -94,7 +94,7 @@ size_t inflate_start(const zip::ZipMember& m, std::span<const std::byte> data,
     return zip::inflate_prefix_into(data, out, source).produced;
   } catch (const Error& e) {
     throw Error(e.code(), e.file(), e.offset(),
-                "member '" + std::string(m.entry.name) + "': " + e.detail());
+                "member '" + std::string(m.entry.name) + "': " + e.reason());
   }
 }
 
@@ -193,7 +193,7 @@ DecodedMember::Kind decode_member(const zip::ZipMember& m, const detail::MappedF
     if (deflated) check_stream_past_header(m, data, path);
     throw Error(err.code(),
                 path + ": member '" + std::string(e.name) + (deflated ? "' (inflated)" : "'"),
-                err.offset(), err.detail());
+                err.offset(), err.reason());
   }
   if (!span_fits(h.data_offset, h.payload_bytes, e.uncompressed_size)) {
     throw Error(ErrorCode::truncated, path, m.layout.data_offset,

@@ -144,7 +144,7 @@ void save_safetensors(const std::filesystem::path& path, std::span<const TensorR
     header = serialize_safetensors_header(tensors, metadata, &order);
   } catch (const Error& e) {
     // Re-raise naming the target file.
-    throw Error(e.code(), path.string(), e.offset(), e.detail());
+    throw Error(e.code(), path.string(), e.offset(), e.reason());
   }
   std::vector<std::span<const std::byte>> sources;
   sources.reserve(order.size());

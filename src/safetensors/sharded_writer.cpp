@@ -86,7 +86,7 @@ std::vector<fs::path> save_safetensors_sharded(const fs::path& index_path,
     try {
       headers[s] = serialize_safetensors_header(shard_refs[s], options.metadata, &orders[s]);
     } catch (const Error& e) {
-      throw Error(e.code(), index_path.string(), e.offset(), e.detail());
+      throw Error(e.code(), index_path.string(), e.offset(), e.reason());
     }
   }
 

@@ -269,8 +269,8 @@ void expect_corrupt(const Bytes& z, size_t limit, const std::string& needle) {
     ADD_FAILURE() << "expected tensorio::Error containing '" << needle << "'";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::bad_compressed_data);
-    EXPECT_NE(e.detail().find(needle), std::string::npos) << e.what();
-    EXPECT_NE(e.detail().find("member 'x.npy'"), std::string::npos) << e.what();
+    EXPECT_NE(e.reason().find(needle), std::string::npos) << e.what();
+    EXPECT_NE(e.reason().find("member 'x.npy'"), std::string::npos) << e.what();
     EXPECT_EQ(e.file(), "test.npz");
     EXPECT_GE(e.offset(), kSource.base_offset);
     EXPECT_LE(e.offset(), kSource.base_offset + z.size());

@@ -94,7 +94,7 @@ TEST_P(SaveFaults, FailureAtEveryBufferBoundaryLeavesTheOldFile) {
         ADD_FAILURE() << "save succeeded although write call " << failing << " failed";
       } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::io_error);
-        EXPECT_NE(e.detail().find(std::strerror(err)), std::string::npos) << e.what();
+        EXPECT_NE(e.reason().find(std::strerror(err)), std::string::npos) << e.what();
       }
       EXPECT_EQ(read_file(target), old_bytes) << "call " << failing << ", errno " << err;
       EXPECT_TRUE(temp_files(dir).empty()) << "temp file left after call " << failing;
@@ -131,7 +131,7 @@ TEST_P(SaveFaults, FileSizeLimitLeavesTheOldFile) {
       ::_exit(1);
     } catch (const Error& e) {
       bool efbig = e.code() == ErrorCode::io_error &&
-                   e.detail().find(std::strerror(EFBIG)) != std::string::npos;
+                   e.reason().find(std::strerror(EFBIG)) != std::string::npos;
       ::_exit(efbig ? 0 : 2);
     }
   }
