@@ -23,6 +23,7 @@
 #include "core/page_range.hpp"
 #include "io/executor.hpp"
 #include "io/parallel.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -216,8 +217,8 @@ TEST(Dims, LongNpyShapeOpens) {
   shape.back() = 3;
   std::string npy = serialize_npy_header(DType::uint8, shape);
   npy.append(6, '\x05');
-  auto path = std::filesystem::temp_directory_path() /
-              ("tensorio-dims-" + std::to_string(::getpid()) + ".npy");
+  testing::TempDir dir;
+  auto path = dir / "dims.npy";
   {
     std::ofstream f(path, std::ios::binary);
     f.write(npy.data(), static_cast<std::streamsize>(npy.size()));
@@ -226,7 +227,6 @@ TEST(Dims, LongNpyShapeOpens) {
   auto got = a.tensors()[0].shape();
   EXPECT_EQ(std::vector<uint64_t>(got.begin(), got.end()), shape);
   EXPECT_EQ(a.tensors()[0].nbytes(), 6u);
-  std::filesystem::remove(path);
 }
 
 TEST(DType, SafetensorsHasAll22Codes) {
@@ -315,7 +315,7 @@ TEST(Error, CodesHaveNamesAndMessages) {
 }
 
 TEST(MappedFile, MapsWholeFileAndReportsMissing) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_file(dir / "a.bin", "hello");
   auto f = detail::MappedFile::open((dir / "a.bin").string());
   EXPECT_EQ(f->size(), 5u);
@@ -337,7 +337,7 @@ TEST(MappedFile, MapsWholeFileAndReportsMissing) {
 }
 
 TEST(MappedFile, DetectsTruncationAfterOpen) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_file(dir / "a.bin", std::string(8192, 'x'));
   auto f = detail::MappedFile::open((dir / "a.bin").string());
   EXPECT_NO_THROW(f->check_still_covers(8192));
