@@ -15,6 +15,7 @@
 #include "io/executor.hpp"
 #include "io/parallel.hpp"
 #include "support/sample_files.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/tensorio.hpp"
 

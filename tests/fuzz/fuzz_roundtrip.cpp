@@ -3,7 +3,6 @@
 // tensors (name, dtype, shape, bytes) and the same string metadata.
 //
 // The format is chosen from the input's magic bytes, so the committed seeds are plain files.
-#include <unistd.h>
 #include <optional>
 
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <map>
 
 #include "fuzz/fuzz_common.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using tensorio::fuzz::violation;
@@ -28,19 +28,15 @@ const char* extension_for(const uint8_t* data, size_t size) {
   return ".safetensors";
 }
 
-// Where saved files go: one private directory per process, removed at exit.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    path = base / ("tensorio-fuzz-roundtrip-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+// Where saved files go: one private directory per process, removed at exit. /dev/shm where there
+// is one, so that the many saves of a fuzzing run stay in memory.
+const tensorio::testing::TempDir& scratch_dir() {
+  static const tensorio::testing::TempDir dir = [] {
+    if (fs::is_directory("/dev/shm")) return tensorio::testing::TempDir(fs::path("/dev/shm"));
+    return tensorio::testing::TempDir();
+  }();
+  return dir;
+}
 
 bool names_are_stored(const char* ext) { return std::strcmp(ext, ".npy") != 0; }
 
@@ -80,7 +76,6 @@ bool save_refusal_is_legitimate(tensorio::ErrorCode code) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static ScratchDir scratch;
   const char* ext = extension_for(data, size);
   tensorio::testing::GuardedInput input(data, size);
   tensorio::detail::MemoryFile file(std::string("/tensorio-fuzz/input") + ext, input.bytes());
@@ -94,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // not a loadable file: the format targets cover how it was rejected
   }
 
-  fs::path out = scratch.path / (std::string("roundtrip") + ext);
+  fs::path out = scratch_dir() / (std::string("roundtrip") + ext);
   tensorio::SaveOptions options;
   options.buffer_bytes = 64 << 10;
   options.metadata = first->string_metadata();

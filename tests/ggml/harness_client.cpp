@@ -6,7 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <filesystem>
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -53,24 +53,10 @@ HarnessResult run_harness(const std::vector<std::string>& args) {
 
 bool peer_available() { return run_harness({"version"}).exit_code == 0; }
 
-namespace {
-struct Scratch {
-  std::string path;
-  Scratch() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "tensorio-interop-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path = tmpl;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
-}  // namespace
-
 const std::string& scratch_dir() {
-  static Scratch s;
-  return s.path;
+  static const tensorio::testing::TempDir dir;
+  static const std::string path = dir.path().string();
+  return path;
 }
 
 }  // namespace ggml_peer

@@ -1,13 +1,10 @@
 #include "support/sample_files.hpp"
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio::testing {
@@ -100,26 +97,6 @@ std::vector<std::byte> read_file(const fs::path& path) {
 void write_file(const fs::path& path, const std::vector<std::byte>& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  path_ = fs::temp_directory_path() /
-          ("tensorio-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  fs::remove_all(path_);
-  fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-std::vector<std::string> TempDir::entries() const {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 }  // namespace tensorio::testing

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "io/atomic_writer.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -34,7 +35,7 @@ std::string pattern(size_t n) {
 }
 
 TEST(AtomicWriter, WritesBufferedAndDirectSpansInOrder) {
-  test::TempDir dir;
+  testing::TempDir dir;
   SaveOptions opts;
   opts.buffer_bytes = 4096;
   std::string a = pattern(100), b = pattern(20000), c = pattern(5000);
@@ -58,7 +59,7 @@ TEST(AtomicWriter, WritesBufferedAndDirectSpansInOrder) {
 }
 
 TEST(AtomicWriter, UncommittedWriterLeavesNoTrace) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_file(dir / "keep.bin", "old contents");
   {
     detail::AtomicWriter w(dir / "keep.bin", {});
@@ -69,7 +70,7 @@ TEST(AtomicWriter, UncommittedWriterLeavesNoTrace) {
 }
 
 TEST(AtomicWriter, FailingWriteAtEveryBoundaryKeepsOldFile) {
-  test::TempDir dir;
+  testing::TempDir dir;
   HookReset reset;
   std::vector<uint8_t> data(64 * 1024);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i);
@@ -116,7 +117,7 @@ done:
 }
 
 TEST(AtomicWriter, KeepsTheModeOfTheReplacedFile) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_file(dir / "m.bin", "x");
   ::chmod((dir / "m.bin").c_str(), 0640);
   detail::AtomicWriter w(dir / "m.bin", {});
@@ -128,7 +129,7 @@ TEST(AtomicWriter, KeepsTheModeOfTheReplacedFile) {
 }
 
 TEST(AtomicWriter, RemovesStaleTempFilesOfDeadProcesses) {
-  test::TempDir dir;
+  testing::TempDir dir;
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);  // now a pid that belongs to no process
@@ -146,7 +147,7 @@ TEST(AtomicWriter, RemovesStaleTempFilesOfDeadProcesses) {
 }
 
 TEST(AtomicWriter, MissingDirectoryIsAnError) {
-  test::TempDir dir;
+  testing::TempDir dir;
   try {
     detail::AtomicWriter w(dir / "no" / "such" / "x.npy", {});
     FAIL();

@@ -22,6 +22,7 @@
 #include "core/tensor_record.hpp"
 #include "io/map_ahead.hpp"
 #include "support/sample_files.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio {

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/tensorio.hpp"
 
@@ -24,8 +25,10 @@ namespace {
 
 const fs::path kCorpus = fs::path(TENSORIO_SOURCE_ROOT) / "tests/corpus/gguf";
 
+// The tests' files share one directory, removed when the program exits.
 fs::path temp_path(const std::string& name) {
-  return fs::temp_directory_path() / ("tensorio_gguf_" + std::to_string(::getpid()) + "_" + name);
+  static const tensorio::testing::TempDir dir;
+  return dir / name;
 }
 
 std::string slurp(const fs::path& p) {

@@ -10,6 +10,7 @@
 
 #include "core/internals.hpp"
 #include "core/tensor_record.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -44,7 +45,7 @@ std::string big_endian(const std::vector<T>& v) {
 }
 
 TEST(LazyViews, BigEndianIsSwappedOnFirstAccessOnly) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<uint32_t> values{1, 0x01020304, 0xdeadbeef, 7};
   test::write_file(dir / "be.npy", npy_file(">u4", false, "(4,)", big_endian(values)));
   Archive a = load(dir / "be.npy");
@@ -62,7 +63,7 @@ TEST(LazyViews, BigEndianIsSwappedOnFirstAccessOnly) {
 }
 
 TEST(LazyViews, ComplexSwapsEachComponent) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<float> parts{1.0f, -2.0f, 3.5f, 4.25f};  // two complex64 values
   test::write_file(dir / "c.npy", npy_file(">c8", false, "(2,)", big_endian(parts)));
   Archive a = load(dir / "c.npy");
@@ -71,7 +72,7 @@ TEST(LazyViews, ComplexSwapsEachComponent) {
 }
 
 TEST(LazyViews, FortranOrderIsTransposedToCOrder) {
-  test::TempDir dir;
+  testing::TempDir dir;
   // C-order 2x3 [[0,1,2],[3,4,5]] is stored column-major as 0,3,1,4,2,5.
   std::vector<int16_t> fortran{0, 3, 1, 4, 2, 5};
   test::write_file(dir / "f.npy", npy_file("<i2", true, "(2, 3)", raw(fortran)));
@@ -86,7 +87,7 @@ TEST(LazyViews, FortranOrderIsTransposedToCOrder) {
 }
 
 TEST(LazyViews, FortranThreeDimensionalAndBigEndian) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const uint64_t d0 = 2, d1 = 3, d2 = 4;
   std::vector<uint64_t> c_order(d0 * d1 * d2), fortran(d0 * d1 * d2);
   for (uint64_t i = 0; i < d0; ++i)
@@ -103,7 +104,7 @@ TEST(LazyViews, FortranThreeDimensionalAndBigEndian) {
 }
 
 TEST(LazyViews, OneDimensionalFortranNeedsNoTransform) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<int32_t> v{1, 2, 3};
   test::write_file(dir / "f1.npy", npy_file("<i4", true, "(3,)", raw(v)));
   Archive a = load(dir / "f1.npy");
@@ -111,7 +112,7 @@ TEST(LazyViews, OneDimensionalFortranNeedsNoTransform) {
 }
 
 TEST(LazyViews, EightThreadsSeeOneTransform) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<uint64_t> values(1 << 16);
   for (size_t i = 0; i < values.size(); ++i) values[i] = i * 0x9E3779B97F4A7C15ull;
   test::write_file(dir / "big.npy", npy_file(">u8", false, "(65536,)", big_endian(values)));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quant/half.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/tensorio.hpp"
@@ -21,8 +22,10 @@ using tensorio::DType;
 
 namespace {
 
+// The tests' files share one directory, removed when the program exits.
 fs::path temp_path(const std::string& name) {
-  return fs::temp_directory_path() / ("tensorio_mlx_" + std::to_string(::getpid()) + "_" + name);
+  static const tensorio::testing::TempDir dir;
+  return dir / name;
 }
 
 // Random blocks with finite scales of moderate size (|d| < 2, so −128·d never overflows).

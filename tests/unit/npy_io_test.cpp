@@ -4,6 +4,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -18,7 +19,7 @@ std::vector<std::byte> iota_bytes(size_t n) {
 }
 
 TEST(NpyIo, RoundTripsEveryNumpyDtype) {
-  test::TempDir dir;
+  testing::TempDir dir;
   for (const DTypeInfo& info : all_dtypes()) {
     if (info.numpy_descr.empty()) continue;
     std::vector<uint64_t> shape{3, 5};
@@ -40,7 +41,7 @@ TEST(NpyIo, RoundTripsEveryNumpyDtype) {
 }
 
 TEST(NpyIo, SaveAppendsExtensionLikeMlx) {
-  test::TempDir dir;
+  testing::TempDir dir;
   float x = 1.5f;
   TensorRef ref{"x", DType::float32, {}, std::as_bytes(std::span(&x, 1))};
   auto written = save(dir / "a", std::span(&ref, 1));
@@ -52,7 +53,7 @@ TEST(NpyIo, SaveAppendsExtensionLikeMlx) {
 }
 
 TEST(NpyIo, RefusesWhatNpyCannotHold) {
-  test::TempDir dir;
+  testing::TempDir dir;
   float x[2] = {1, 2};
   std::vector<TensorRef> two{{"a", DType::float32, {1}, std::as_bytes(std::span(x, 1))},
                              {"b", DType::float32, {1}, std::as_bytes(std::span(x + 1, 1))}};
@@ -76,7 +77,7 @@ TEST(NpyIo, RefusesWhatNpyCannotHold) {
 }
 
 TEST(NpyIo, ShortFileFailsAtOpen) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<uint64_t> shape{100};
   std::string file = serialize_npy_header(DType::float64, shape) + std::string(799, '\0');
   test::write_file(dir / "short.npy", file);
@@ -90,7 +91,7 @@ TEST(NpyIo, ShortFileFailsAtOpen) {
 }
 
 TEST(NpyIo, WrongMagicForExtension) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_file(dir / "zip.npy", std::string("PK\x03\x04", 4) + std::string(60, '\0'));
   try {
     load(dir / "zip.npy");
@@ -101,7 +102,7 @@ TEST(NpyIo, WrongMagicForExtension) {
 }
 
 TEST(NpyIo, TrailingBytesAreANote) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<uint64_t> shape{2};
   test::write_file(dir / "t.npy", serialize_npy_header(DType::uint8, shape) + "abXYZ");
   Archive a = load(dir / "t.npy");
@@ -111,7 +112,7 @@ TEST(NpyIo, TrailingBytesAreANote) {
 }
 
 TEST(NpyIo, ViewsOutliveTheArchive) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<int32_t> v(1000);
   std::iota(v.begin(), v.end(), 0);
   TensorRef ref{"v", DType::int32, {1000}, std::as_bytes(std::span(v))};
@@ -126,7 +127,7 @@ TEST(NpyIo, ViewsOutliveTheArchive) {
 }
 
 TEST(NpyIo, RowsAreZeroCopySubviews) {
-  test::TempDir dir;
+  testing::TempDir dir;
   std::vector<int16_t> v(6 * 4);
   std::iota(v.begin(), v.end(), 0);
   TensorRef ref{"m", DType::int16, {6, 4}, std::as_bytes(std::span(v))};
@@ -144,7 +145,7 @@ TEST(NpyIo, RowsAreZeroCopySubviews) {
 }
 
 TEST(NpyIo, NotFoundNamesTheTensor) {
-  test::TempDir dir;
+  testing::TempDir dir;
   uint8_t b = 1;
   TensorRef ref{"b", DType::uint8, {1}, std::as_bytes(std::span(&b, 1))};
   save_npy(dir / "b.npy", ref);
@@ -160,7 +161,7 @@ TEST(NpyIo, NotFoundNamesTheTensor) {
 }
 
 TEST(NpyIo, TypedAccessChecksSize) {
-  test::TempDir dir;
+  testing::TempDir dir;
   double d = 2.0;
   TensorRef ref{"d", DType::float64, {}, std::as_bytes(std::span(&d, 1))};
   save_npy(dir / "d.npy", ref);

@@ -1,8 +1,6 @@
 // Helpers shared by the npz/zip unit tests: temp paths, whole-file bytes, little tensors.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -10,14 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace npz_test {
 
+// The tests' files share one directory, removed when the program exits.
 inline std::filesystem::path temp_path(const std::string& name) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("tensorio-npz-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  static const tensorio::testing::TempDir dir;
   return dir / name;
 }
 

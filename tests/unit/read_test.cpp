@@ -19,6 +19,7 @@
 #include "core/internals.hpp"
 #include "core/tensor_record.hpp"
 #include "io/file_reader.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/read.hpp"
 #include "tensorio/tensorio.hpp"
@@ -30,16 +31,7 @@ namespace {
 
 class ReadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tensorio-read-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    detail::set_refuse_direct_io_for_testing(false);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { detail::set_refuse_direct_io_for_testing(false); }
 
   // A float32 .npy of `elements` patterned values; its payload starts at offset 128, which is
   // not 4 KiB aligned, and its length is not a whole number of pages.
@@ -53,7 +45,7 @@ class ReadTest : public ::testing::Test {
     return p;
   }
 
-  fs::path dir_;
+  tensorio::testing::TempDir dir_;
 };
 
 constexpr ReadPath kAllPaths[] = {ReadPath::automatic, ReadPath::mmap, ReadPath::pread,

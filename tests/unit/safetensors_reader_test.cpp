@@ -177,7 +177,7 @@ TEST(SafetensorsReader, AllTwentyTwoDtypesMapToTheirCanonicalNames) {
 }
 
 TEST(SafetensorsReader, HeaderCapIsConfigurableAndInclusive) {
-  ScratchDir dir;
+  TempDir dir;
   std::string header = "{\"x\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}";
   write_file(dir / "capped.safetensors", st_image(header, "ab"));
   OpenOptions opts;
@@ -189,7 +189,7 @@ TEST(SafetensorsReader, HeaderCapIsConfigurableAndInclusive) {
 }
 
 TEST(SafetensorsReader, OtherLimitsApply) {
-  ScratchDir dir;
+  TempDir dir;
   write_file(dir / "two.safetensors",
              st_image("{\"a\":{\"dtype\":\"U8\",\"shape\":[1,1,1],\"data_offsets\":[0,1]},"
                       "\"b\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
@@ -207,7 +207,7 @@ TEST(SafetensorsReader, OtherLimitsApply) {
 // The JSON parser recurses per nesting level; the depth limit must end the parse before the
 // stack can run out, however deep the input claims to go (a million levels here).
 TEST(SafetensorsReader, MillionLevelNestingStopsAtTheDepthLimit) {
-  ScratchDir dir;
+  TempDir dir;
   for (char open : {'[', '{'}) {
     std::string header = "{\"x\":" + std::string(1'000'000, open);
     if (open == '{') {

@@ -34,7 +34,7 @@ std::string random_name(std::mt19937& rng, size_t i) {
 }
 
 TEST(SafetensorsRoundTrip, RandomTensorsSurviveByteForByte) {
-  ScratchDir dir;
+  TempDir dir;
   auto dtypes = safetensors_dtypes();
   ASSERT_EQ(dtypes.size(), 22u);
   std::mt19937 rng(20261126);

@@ -34,7 +34,7 @@ std::string text_of(const fs::path& p) {
 }
 
 TEST(SafetensorsSharded, PacksGreedilyAndGivesOversizeTensorsTheirOwnShard) {
-  ScratchDir dir;
+  TempDir dir;
   Model m = model();
   SaveOptions opts;
   opts.max_shard_size = 80;
@@ -80,7 +80,7 @@ TEST(SafetensorsSharded, PacksGreedilyAndGivesOversizeTensorsTheirOwnShard) {
 }
 
 TEST(SafetensorsSharded, SaveDispatchAndDefaultLimitGiveOneShard) {
-  ScratchDir dir;
+  TempDir dir;
   Model m = model();
   save(dir / "ckpt.safetensors.index.json", m.refs);
   EXPECT_TRUE(fs::exists(dir / "ckpt-00001-of-00001.safetensors"));
@@ -101,7 +101,7 @@ class ShardedIndexRules : public ::testing::Test {
   ErrorCode open_code(std::string* msg = nullptr) {
     return error_code_of([&] { (void)load(dir_ / "model.safetensors.index.json"); }, msg);
   }
-  ScratchDir dir_;
+  TempDir dir_;
 };
 
 TEST_F(ShardedIndexRules, NameMissingFromItsShardIsNotFound) {
@@ -176,7 +176,7 @@ TEST_F(ShardedIndexRules, ABadShardFailsWithItsOwnError) {
 }
 
 TEST(SafetensorsSharded, RefusesBadArgumentsBeforeWritingAnything) {
-  ScratchDir dir;
+  TempDir dir;
   Model m = model();
   m.refs.push_back(m.refs[0]);  // a duplicate name
   EXPECT_EQ(

@@ -1,9 +1,8 @@
-// Helpers shared by the safetensors tests: scratch files, raw file images, the golden data
+// Helpers shared by the safetensors tests: whole files, raw file images, the golden data
 // pattern (the same function as tests/tools/make_safetensors_golden.py).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/error.hpp"
 
 namespace tensorio::testing {
@@ -25,27 +25,6 @@ inline fs::path tests_dir() {
   const char* d = std::getenv("TENSORIO_TESTS_DIR");
   return d ? fs::path(d) : fs::path("tests");
 }
-
-// A fresh directory removed at destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("tensorio-st-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 inline std::vector<std::byte> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -91,7 +91,7 @@ fs::path golden(const std::string& name) {
 }
 
 TEST(SafetensorsWriter, MatchesGoldenFilesByteForByte) {
-  ScratchDir dir;
+  TempDir dir;
   for (const GoldenCase& c : golden_cases()) {
     Built b = build(c.tensors);
     fs::path out = dir / (c.file + ".safetensors");
@@ -103,7 +103,7 @@ TEST(SafetensorsWriter, MatchesGoldenFilesByteForByte) {
 }
 
 TEST(SafetensorsWriter, OutputDoesNotDependOnInputOrder) {
-  ScratchDir dir;
+  TempDir dir;
   GoldenCase c = golden_cases().back();
   Built b = build(c.tensors);
   std::mt19937 rng(7);
@@ -132,7 +132,7 @@ TEST(SafetensorsWriter, ReferenceGoldenHeadersHaveTheDocumentedLengths) {
 }
 
 TEST(SafetensorsWriter, EveryTensorIsNaturallyAlignedInTheFile) {
-  ScratchDir dir;
+  TempDir dir;
   Built b = build(golden_cases().back().tensors);
   save_safetensors(dir / "a.safetensors", b.refs);
   Archive a = load(dir / "a.safetensors");
@@ -143,7 +143,7 @@ TEST(SafetensorsWriter, EveryTensorIsNaturallyAlignedInTheFile) {
 }
 
 TEST(SafetensorsWriter, ZeroTensorsAndEmptyMetadataIsAValidFile) {
-  ScratchDir dir;
+  TempDir dir;
   save_safetensors(dir / "e.safetensors", {}, {});
   Archive a = load(dir / "e.safetensors");
   EXPECT_EQ(a.size(), 0u);
@@ -153,7 +153,7 @@ TEST(SafetensorsWriter, ZeroTensorsAndEmptyMetadataIsAValidFile) {
 }
 
 TEST(SafetensorsWriter, SaveDispatchPassesMetadata) {
-  ScratchDir dir;
+  TempDir dir;
   std::vector<std::byte> bytes(8, std::byte{1});
   TensorRef t{"w", DType::float32, {2}, bytes};
   SaveOptions opts;
@@ -164,7 +164,7 @@ TEST(SafetensorsWriter, SaveDispatchPassesMetadata) {
 }
 
 TEST(SafetensorsWriter, RefusesWhatItCannotWrite) {
-  ScratchDir dir;
+  TempDir dir;
   std::vector<std::byte> four(4), eighteen(18);
   auto code = [&](std::vector<TensorRef> refs, StringPairs meta = {}) {
     return error_code_of([&] { save_safetensors(dir / "x.safetensors", refs, meta); });
@@ -187,7 +187,7 @@ TEST(SafetensorsWriter, RefusesWhatItCannotWrite) {
 }
 
 TEST(SafetensorsWriter, AFailedWriteLeavesTheOldFileUntouched) {
-  ScratchDir dir;
+  TempDir dir;
   std::vector<std::byte> small(4, std::byte{9});
   TensorRef old{"old", DType::uint8, {4}, small};
   save_safetensors(dir / "t.safetensors", std::span(&old, 1));
@@ -207,7 +207,7 @@ TEST(SafetensorsWriter, AFailedWriteLeavesTheOldFileUntouched) {
 TEST(SafetensorsWriter, LargeTensorsStreamInBoundedWrites) {
   // The header is computed first and the data follows straight from the caller's span: the
   // file reaches write() in several calls that add up to exactly the file.
-  ScratchDir dir;
+  TempDir dir;
   std::vector<std::byte> big(64u << 20, std::byte{5});
   TensorRef t{"big", DType::uint8, {big.size()}, big};
   uint64_t written = 0, calls = 0;

@@ -17,6 +17,7 @@
 
 #include "io/atomic_writer.hpp"
 #include "support/sample_files.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio {

@@ -37,7 +37,7 @@ class SliceTest : public ::testing::Test {
     return out;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   std::vector<int32_t> values_;
   std::vector<std::byte> f4_;
   std::optional<Archive> archive_;
@@ -135,7 +135,7 @@ TEST_F(SliceTest, RowsAreZeroCopySubViews) {
 }
 
 TEST_F(SliceTest, SlicingADataLessScalarOrEmptyTensorIsSafe) {
-  ScratchDir dir;
+  TempDir dir;
   std::vector<std::byte> one(8);
   std::vector<TensorRef> refs = {{"s", DType::float64, {}, one},
                                  {"e", DType::float32, {0, 1ull << 40, 1ull << 40}, {}}};

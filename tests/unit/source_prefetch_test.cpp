@@ -12,6 +12,7 @@
 #include "core/mapped_file.hpp"
 #include "io/source_prefetch.hpp"
 #include "npz/member_inflate.hpp"
+#include "support/temp_dir.hpp"
 #include "tensorio/npz.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
@@ -109,7 +110,7 @@ TEST(SourcePrefetcher, LeavesAnUnmappableSpanToTheWriter) {
 TEST(SourcePrefetcher, LargeStoredNpzSavesCarryCorrectCrcs) {
   // Large enough for the helper: the CRCs it computed are checked by reading every member back
   // through verify(), which recomputes each stored member's CRC-32.
-  test::TempDir dir;
+  testing::TempDir dir;
   auto a = pattern((size_t{12} << 20) + 4, 10), b = pattern(size_t{6} << 20, 11);
   std::vector<TensorRef> refs(2);
   refs[0] = {"a", DType::float32, {a.size() / 4}, a};
@@ -125,7 +126,7 @@ TEST(SourcePrefetcher, LargeStoredNpzSavesCarryCorrectCrcs) {
 
 TEST(SourcePrefetcher, SavesFromAViewOfAMappedFileRoundTrip) {
   // from_view() borrows a zero-copy view without populating it; the save maps it on the helper.
-  test::TempDir dir;
+  testing::TempDir dir;
   auto a = pattern(size_t{20} << 20, 12);
   std::vector<TensorRef> refs(1);
   refs[0] = {"w", DType::int8, {a.size()}, a};
@@ -153,7 +154,7 @@ uint64_t resident_bytes() {
 }
 
 TEST(ReleaseFilePages, DropsOnlyPagesOfTensorioFileMappings) {
-  test::TempDir dir;
+  testing::TempDir dir;
   auto a = pattern(size_t{4} << 20, 13);
   std::vector<TensorRef> refs(1);
   refs[0] = {"w", DType::uint8, {a.size()}, a};
@@ -176,7 +177,7 @@ TEST(ReleaseFilePages, ALargeSaveDoesNotKeepItsSourceMapped) {
   if (!two_cores()) GTEST_SKIP() << "the helper (and the release behind it) needs two cores";
   // 128 MiB saved from a view of a file: the prefetcher maps 32 MiB ahead and the writer
   // releases what it wrote, so the process does not end up mapping the whole source.
-  test::TempDir dir;
+  testing::TempDir dir;
   size_t n = size_t{128} << 20;
   {
     auto a = pattern(n, 15);
