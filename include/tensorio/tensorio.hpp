@@ -51,8 +51,8 @@ namespace tensorio {
 // that keeps `bytes` valid and unchanged (a shared_ptr to the vector or buffer that holds them);
 // the archive and every view taken from it hold it, so the bytes live as long as they do.
 [[nodiscard]] TENSORIO_API Archive load_from_memory(std::shared_ptr<const void> owner,
-                                                   std::span<const std::byte> bytes,
-                                                   Format format, const OpenOptions& options = {});
+                                                    std::span<const std::byte> bytes, Format format,
+                                                    const OpenOptions& options = {});
 
 // The path save() writes for `path`: `path` itself, or `path` + ".npy" when it has no
 // extension (MLX behaviour).

@@ -1,8 +1,8 @@
 // load_from_memory(): a caller's buffer opened through the format openers by way of the
 // memory-file seam, so it gets exactly the validation a file on disk gets.
 #include <atomic>
-#include <memory>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "core/mapped_file.hpp"

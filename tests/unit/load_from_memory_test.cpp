@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "tensorio/tensorio.hpp"
 #include "test_util.hpp"
 
@@ -15,8 +16,8 @@ namespace tensorio {
 namespace {
 
 using test::read_file;
-using test::TempDir;
 using test::write_file;
+using testing::TempDir;
 
 std::vector<std::byte> file_bytes(const std::filesystem::path& p) {
   std::string s = read_file(p);
@@ -96,8 +97,8 @@ TEST(LoadFromMemory, AMalformedImageFailsWithLoadsCodeAndNamesTheBuffer) {
   auto path = saved(dir, ".gguf");
   auto bytes = file_bytes(path);
   bytes.resize(bytes.size() - 40);  // into the data of the last tensor (past its padding)
-  write_file(dir.path() / "cut.gguf", std::string(reinterpret_cast<const char*>(bytes.data()),
-                                                  bytes.size()));
+  write_file(dir.path() / "cut.gguf",
+             std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   ErrorCode from_file{}, from_memory{};
   std::string message;
   try {
@@ -130,8 +131,7 @@ TEST(LoadFromMemory, TheWrongFormatIsBadMagic) {
 
 TEST(LoadFromMemory, AnEmptyBufferIsAnErrorNotACrash) {
   for (Format f : {Format::npy, Format::npz, Format::safetensors, Format::gguf}) {
-    EXPECT_THROW((void)load_from_memory(std::span<const std::byte>{}, f), Error)
-        << format_name(f);
+    EXPECT_THROW((void)load_from_memory(std::span<const std::byte>{}, f), Error) << format_name(f);
   }
 }
 
