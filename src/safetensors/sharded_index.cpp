@@ -63,7 +63,9 @@ WeightMap read_index(const detail::MappedFile& index, const Limits& limits,
   }
   const rapidjson::Value* weight_map = nullptr;
   std::set<std::string_view> keys;
-  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+  // By index: C++20 finds RapidJSON's iterator comparison ambiguous with its reversed form.
+  for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+    auto it = doc.MemberBegin() + i;
     std::string_view key = text_of(it->name);
     if (!keys.insert(key).second) {
       fail(ErrorCode::duplicate_name,

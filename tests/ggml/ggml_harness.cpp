@@ -211,9 +211,9 @@ void write_all_kv(const Api& api, gguf_context* ctx) {
   api.gguf_set_arr_data(ctx, "a.i64", ggml_peer::kI64, i64s, 2);
   api.gguf_set_arr_data(ctx, "a.f64", ggml_peer::kF64, f64s, 3);
   api.gguf_set_arr_data(ctx, "a.empty_i32", ggml_peer::kI32, i32s, 0);
-  const char* strs[] = {"a", "", "\xc3\xbc",
-                        "tok\xe2\x96\x81"
-                        "en"};
+  // "tok", U+2581 (SentencePiece's space) in UTF-8, "en": octal escapes stop after three
+  // digits, where a hex escape would swallow the "e".
+  const char* strs[] = {"a", "", "\xc3\xbc", "tok\342\226\201en"};
   api.gguf_set_arr_str(ctx, "a.str", strs, 4);
   // Longer than inspect's 16-element summary threshold.
   std::vector<uint32_t> many(40);

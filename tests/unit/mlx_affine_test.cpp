@@ -167,7 +167,7 @@ TEST(MlxAffine, NameCollisionIsAnError) {
   tensorio::OpenOptions opts;
   opts.gguf_mlx_quantized = true;
   try {
-    tensorio::load(p, opts);
+    (void)tensorio::load(p, opts);
     ADD_FAILURE() << "expected duplicate_name";
   } catch (const tensorio::Error& e) {
     EXPECT_EQ(e.code(), tensorio::ErrorCode::duplicate_name);
