@@ -3,7 +3,7 @@
 // ahead of its writes; parallel deflate) submits its work here, so thread creation, fork
 // handling and shutdown are decided in one place.
 //
-// Three ways to run work:
+// Four ways to run work:
 //   * fork_join(): a job split over the caller and a few helpers from a small warm pool, for
 //     short bursts where starting threads would cost more than the work (opening a file). The
 //     pool's helpers sleep between jobs with their stacks and allocator caches warm.
