@@ -1,4 +1,6 @@
 // verify(): read every byte of every payload, collecting problems instead of stopping.
+#include <algorithm>
+#include <optional>
 #include <thread>
 #include <vector>
 

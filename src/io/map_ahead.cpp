@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "core/internals.hpp"
@@ -139,18 +140,17 @@ class MapAhead final : public PayloadPrefetch {
 }  // namespace
 
 Archive publish_archive(std::shared_ptr<ArchiveState> state) {
-  for (const auto& file : state->files) {
-    if (!file || !file->map_next_view() || file->access() != AccessMode::mmap || file->prefetch()) {
-      continue;
-    }
-    std::vector<std::span<const std::byte>> spans;
-    for (const TensorView& view : state->tensors) {
-      const TensorRecord* r = Internals::record(view);
-      if (r && !r->lazy && r->file == file && r->stored.size() >= TensorRecord::kMinPopulateBytes) {
-        spans.push_back(r->stored);
-      }
-    }
-    if (!spans.empty()) file->attach_prefetch(std::make_unique<MapAhead>(*file, std::move(spans)));
+  // One pass over the tensors, however many files (shards) the archive maps.
+  std::unordered_map<const MappedFile*, std::vector<std::span<const std::byte>>> spans;
+  for (const TensorView& view : state->tensors) {
+    const TensorRecord* r = Internals::record(view);
+    if (!r || r->lazy || !r->file || r->stored.size() < TensorRecord::kMinPopulateBytes) continue;
+    const MappedFile& file = *r->file;
+    if (!file.map_next_view() || file.access() != AccessMode::mmap || file.prefetch()) continue;
+    spans[&file].push_back(r->stored);
+  }
+  for (auto& [file, file_spans] : spans) {
+    file->attach_prefetch(std::make_unique<MapAhead>(*file, std::move(file_spans)));
   }
   return Internals::make_archive(std::move(state));
 }
