@@ -14,7 +14,9 @@ savez_compressed (libdeflate, the archive scripts/demo opens). Then, for each ar
             time.perf_counter);
   tensorio  tensorio::load(path): reads and validates the zip structure and decodes and
             validates every member's npy header (in the driver process, steady_clock);
-and prints the medians and their ratio. Alternating rounds of 20 keep both sides in the same
+and prints the medians and their ratio; then --verify-runs rounds of tensorio's verify() against
+read_all() of the same archive (`npz_bench_driver verify`). Each tensorio build runs in one driver process kept for
+the whole run (`npz_bench_driver serve`), warm as NumPy's interpreter is. Alternating rounds of 20 keep both sides in the same
 phase of a VM whose speed drifts within seconds. --other-driver options add more tensorio builds
 to the same rounds (for before/after comparisons); --driver-label names them.
 With --dir the archives are kept there and reused by later runs. --archive times the given
@@ -84,13 +86,39 @@ def numpy_open_times(path, runs):
     return times
 
 
-def driver_open_times(exe, path, runs, warmup=3):
-    """`runs` opens in a fresh driver process, after `warmup` untimed ones (the process's first
-    opens start its helper thread and grow its heap; NumPy's side runs warm in this process)."""
-    r = subprocess.run([exe, "open", path, str(runs + warmup)], capture_output=True, text=True)
+class Driver:
+    """One tensorio driver process (`serve`), kept for the whole run: like NumPy's side, which
+    runs in this warm interpreter, it opens with its heap grown and its helper threads started.
+    The first `warmup` opens of every request are run but not kept."""
+
+    def __init__(self, exe):
+        self.proc = subprocess.Popen([exe, "serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def open_times(self, path, runs, warmup=3):
+        self.proc.stdin.write(f"open {path} {runs + warmup}\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        if "error" in reply:
+            sys.exit(f"driver failed on {path}: {reply['error']}")
+        return reply["seconds"][warmup:]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def verify_vs_read_all(exe, path, runs):
+    """tensorio's verify() of the archive against read_all() of it, alternating in one driver
+    process, each on a fresh open (not timed): both inflate every member on every core."""
+    r = subprocess.run([exe, "verify", path, str(runs)], capture_output=True, text=True)
     if r.returncode != 0:
-        sys.exit(f"{exe} failed: {r.stderr}")
-    return json.loads(r.stdout)["seconds"][warmup:]
+        sys.exit(f"{exe} verify failed: {r.stderr}")
+    d = json.loads(r.stdout)
+    v, ra = statistics.median(d["verify_seconds"]), statistics.median(d["read_all_seconds"])
+    gb = d["bytes"] / 1e9
+    print(f"  verify    {v:8.3f} s ({gb / v:5.2f} GB/s)   read_all {ra:8.3f} s ({gb / ra:5.2f} GB/s)"
+          f"   verify at {ra / v:4.2f}x read_all (median of {runs} each)")
 
 
 def main():
@@ -102,6 +130,8 @@ def main():
     ap.add_argument("--driver-label", action="append", default=[])
     ap.add_argument("--other-driver", action="append", default=[])
     ap.add_argument("--archive", action="append", default=[])
+    ap.add_argument("--verify-runs", type=int, default=5,
+                    help="rounds of verify() against read_all() per archive (0: none)")
     a = ap.parse_args()
     work = a.dir or tempfile.mkdtemp(prefix="npz_open_vs_numpy_")
     os.makedirs(work, exist_ok=True)
@@ -121,23 +151,23 @@ def main():
         if r.returncode != 0:
             sys.exit(f"driver save failed: {r.stderr}")
         os.remove(stored)
-    drivers = [("tensorio", a.driver)]
     labels = a.driver_label + [f"other{i}" for i in range(len(a.driver_label), len(a.other_driver))]
-    drivers += list(zip(labels, a.other_driver))
+    drivers = [("tensorio", Driver(a.driver))]
+    drivers += [(label, Driver(exe)) for label, exe in zip(labels, a.other_driver)]
 
     rounds, per = max(1, a.runs // 20), min(a.runs, 20)
     for label, path in archives:
         with np.load(path) as z:
             members = len(z.files)
         numpy_open_times(path, 20)  # warm: page cache and NumPy's imports
-        for _, exe in drivers:
-            driver_open_times(exe, path, 20)
+        for _, driver in drivers:
+            driver.open_times(path, 20)
         samples = {"np.load": []}
         samples.update({name: [] for name, _ in drivers})
         for _ in range(rounds):
             samples["np.load"] += numpy_open_times(path, per)
-            for name, exe in drivers:
-                samples[name] += driver_open_times(exe, path, per)
+            for name, driver in drivers:
+                samples[name] += driver.open_times(path, per)
         size = os.path.getsize(path)
         print(f"\n{label}: {members} members, {size / 2**20:.0f} MiB, "
               f"median of {rounds * per} opens each (warm cache)")
@@ -145,6 +175,10 @@ def main():
         for name, s in samples.items():
             m = statistics.median(s)
             print(f"  {name:24s} open {m * 1e3:8.3f} ms   {base / m:5.2f}x np.load")
+        if a.verify_runs > 0:
+            verify_vs_read_all(a.driver, path, a.verify_runs)
+    for _, driver in drivers:
+        driver.close()
     if not a.dir:
         import shutil
         shutil.rmtree(work)
