@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/c_status.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
@@ -19,6 +20,8 @@
 #include "tensorio/tensorio.hpp"
 
 using tensorio::ErrorCode;
+using tensorio::capi::guarded;
+using tensorio::capi::record;
 
 struct tio_archive {
   tensorio::Archive archive;
@@ -87,53 +90,6 @@ static_assert(static_cast<int>(tensorio::Format::npy) == TIO_FORMAT_NPY);
 static_assert(static_cast<int>(tensorio::Format::npz) == TIO_FORMAT_NPZ);
 static_assert(static_cast<int>(tensorio::Format::safetensors) == TIO_FORMAT_SAFETENSORS);
 static_assert(static_cast<int>(tensorio::Format::gguf) == TIO_FORMAT_GGUF);
-
-// The calling thread's last error. `fixed` replaces `message` when storing the message would
-// itself need memory that is not there.
-struct LastError {
-  tio_status code = TIO_OK;
-  std::string message;
-  const char* fixed = nullptr;
-};
-thread_local LastError t_last_error;
-
-constexpr const char* kOutOfMemory = "tensorio: out of memory";
-
-// `prefix` + `message` becomes the thread's message; building it may itself run out of memory.
-tio_status record(tio_status code, std::string_view message,
-                  std::string_view prefix = {}) noexcept {
-  LastError& last = t_last_error;
-  last.code = code;
-  try {
-    last.message.assign(prefix.data(), prefix.size());
-    last.message.append(message.data(), message.size());
-    last.fixed = nullptr;
-  } catch (...) {
-    last.message.clear();
-    last.fixed = kOutOfMemory;
-  }
-  return code;
-}
-
-// Runs one entry point's body: success records TIO_OK, every exception becomes a status.
-template <typename Body>
-tio_status guarded(Body&& body) noexcept {
-  try {
-    body();
-    return record(TIO_OK, {});
-  } catch (const tensorio::Error& e) {
-    return record(static_cast<tio_status>(e.code()), e.what());
-  } catch (const std::bad_alloc&) {
-    // No message is built: the fixed one needs no memory.
-    record(TIO_ERR_OUT_OF_MEMORY, {});
-    t_last_error.fixed = kOutOfMemory;
-    return TIO_ERR_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    return record(TIO_ERR_INTERNAL, e.what(), "tensorio: internal error: ");
-  } catch (...) {
-    return record(TIO_ERR_INTERNAL, "tensorio: internal error: an unknown exception");
-  }
-}
 
 [[noreturn]] void throw_invalid(const std::string& file, std::string detail) {
   throw tensorio::Error(ErrorCode::invalid_argument, file, tensorio::no_offset, std::move(detail));
@@ -312,12 +268,9 @@ const char* tio_status_message(tio_status status) {
   return tensorio::error_code_message(static_cast<ErrorCode>(status)).data();
 }
 
-tio_status tio_last_error_code(void) { return t_last_error.code; }
+tio_status tio_last_error_code(void) { return tensorio::capi::last_error_code(); }
 
-const char* tio_last_error_message(void) {
-  const LastError& last = t_last_error;
-  return last.fixed != nullptr ? last.fixed : last.message.c_str();
-}
+const char* tio_last_error_message(void) { return tensorio::capi::last_error_message(); }
 
 void tio_string_free(char* string) { std::free(string); }
 

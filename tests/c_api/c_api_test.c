@@ -6,10 +6,13 @@
  *   CORPUS_DIR  tests/corpus (bad safetensors files name their expected status)
  *   WORK_DIR    a directory for the files the test writes (created if missing)
  * Exits 0 when every check passed, 1 (after listing each failed check) otherwise. */
+#define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1066,6 +1069,72 @@ static void test_file_changed(void) {
   free(path);
 }
 
+/* The descriptor this process has open on `path` (the newest one), or -1. */
+static int descriptor_of(const char* path) {
+  char* want = realpath(path, NULL);
+  if (want == NULL) return -1;
+  int found = -1;
+  DIR* dir = opendir("/proc/self/fd");
+  struct dirent* e;
+  while (dir != NULL && (e = readdir(dir)) != NULL) {
+    char link[300], target[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = '\0';
+    int fd = atoi(e->d_name);
+    if (strcmp(target, want) == 0 && fd > found) found = fd;
+  }
+  if (dir) closedir(dir);
+  free(want);
+  return found;
+}
+
+/* A read that fails on access in pread mode is TIO_ERR_IO_ERROR naming the file, and is not
+ * kept: the same call succeeds once reads work again. The failure is made real by putting, where
+ * the archive's descriptor was, a file of the same size open for writing only (pread fails with
+ * EBADF, as a failing disk or network file system fails with EIO), then putting it back. */
+static void test_io_error_on_access(void) {
+  static float values[8192];
+  static const uint64_t shape[1] = {8192};
+  for (size_t i = 0; i < 8192; ++i) values[i] = (float)i;
+  tio_tensor_desc v = {"v", TIO_DTYPE_FLOAT32, 1, shape, values, sizeof values};
+  char* path = save_sample("unreadable.npy", &v, 1, NULL);
+  tio_open_options o;
+  tio_open_options_init(&o);
+  o.access = TIO_ACCESS_PREAD;
+  tio_archive* a = NULL;
+  tio_tensor* t = NULL;
+  EXPECT_OK(tio_open(path, TIO_FORMAT_AUTO, &o, &a));
+  EXPECT_OK(tio_archive_tensor(a, 0, &t));
+  const void* data = (const void*)1;
+  uint64_t size = 1;
+  int fd = descriptor_of(path);
+  char* other = work_path("unreadable_stand_in.bin");
+  size_t file_size = 0;
+  unsigned char* bytes = read_file(path, &file_size);
+  write_file(other, bytes, file_size);
+  free(bytes);
+  int write_only = open(other, O_WRONLY);
+  CHECK(fd >= 0 && write_only >= 0);
+  if (fd < 0 || write_only < 0) return;
+  int saved = dup(fd);
+  CHECK(saved >= 0 && dup2(write_only, fd) == fd);
+  tio_status status = tio_tensor_data(t, &data, &size);
+  CHECK(dup2(saved, fd) == fd);
+  close(saved);
+  close(write_only);
+  free(other);
+  check_status(__FILE__, __LINE__, "tio_tensor_data(unreadable descriptor)", status,
+               TIO_ERR_IO_ERROR, "unreadable.npy");
+  CHECK(data == NULL && size == 0);
+  EXPECT_OK(tio_tensor_data(t, &data, &size));
+  CHECK(size == sizeof values && data != NULL && memcmp(data, values, sizeof values) == 0);
+  tio_tensor_free(t);
+  tio_archive_free(a);
+  free(path);
+}
+
 /* ---- Save failures -------------------------------------------------------------------------- */
 
 static void test_save_failures(void) {
@@ -1153,43 +1222,143 @@ static void test_save_failures(void) {
   free(npy);
 }
 
-/* An allocation that fails inside the library is a status, not a crash. AddressSanitizer
- * reserves more address space than any limit this could set, so it is skipped there. */
-static void test_out_of_memory(void) {
-  if (UNDER_ASAN) return;
+/* An allocation that fails inside the library is a status, not a crash: the process's address
+ * space is capped a little above what it uses (RLIMIT_AS), then a call that needs more is made.
+ * AddressSanitizer reserves more address space than any such cap, so these are skipped there. */
+static int g_tight;
+static struct rlimit g_saved_limit;
+
+/* Caps the address space at its current size plus `headroom` bytes; 0 when that cannot be
+ * done (the test is then skipped). */
+static int tighten_address_space(size_t headroom) {
+  if (UNDER_ASAN || getrlimit(RLIMIT_AS, &g_saved_limit) != 0) return 0;
+  FILE* statm = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  int ok = statm != NULL && fscanf(statm, "%lu", &pages) == 1;
+  if (statm) fclose(statm);
+  if (!ok) return 0;
+  struct rlimit tight = g_saved_limit;
+  tight.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (rlim_t)headroom;
+  if (g_saved_limit.rlim_cur != RLIM_INFINITY && g_saved_limit.rlim_cur < tight.rlim_cur)
+    tight.rlim_cur = g_saved_limit.rlim_cur;
+  CHECK(setrlimit(RLIMIT_AS, &tight) == 0);
+  g_tight = 1;
+  return 1;
+}
+
+static void restore_address_space(void) {
+  if (!g_tight) return;
+  CHECK(setrlimit(RLIMIT_AS, &g_saved_limit) == 0);
+  g_tight = 0;
+}
+
+static void test_out_of_memory_on_save(void) {
   size_t big = (size_t)256 << 20;
   char* name = malloc(big + 1);
   if (name == NULL) return;
   memset(name, 'n', big);
   name[big] = '\0';
-
-  struct rlimit saved;
-  CHECK(getrlimit(RLIMIT_AS, &saved) == 0);
-  FILE* statm = fopen("/proc/self/statm", "r");
-  unsigned long pages = 0;
-  if (statm == NULL || fscanf(statm, "%lu", &pages) != 1) {
-    if (statm) fclose(statm);
-    free(name);
-    return;
-  }
-  fclose(statm);
-  struct rlimit tight = saved;
-  tight.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20);
-  if (saved.rlim_cur != RLIM_INFINITY && saved.rlim_cur < tight.rlim_cur)
-    tight.rlim_cur = saved.rlim_cur;
-  CHECK(setrlimit(RLIMIT_AS, &tight) == 0);
-
   tio_tensor_desc d = weights_desc();
   d.name = name;
   char* path = work_path("oom.npz");
   char* written = (char*)"x";
-  tio_status status = tio_save(path, &d, 1, NULL, &written);
-  CHECK(setrlimit(RLIMIT_AS, &saved) == 0);
-  check_status(__FILE__, __LINE__, "tio_save(256 MiB name)", status, TIO_ERR_OUT_OF_MEMORY,
-               "out of memory");
-  CHECK(written == NULL);
+  if (tighten_address_space((size_t)64 << 20)) {
+    tio_status status = tio_save(path, &d, 1, NULL, &written);
+    restore_address_space();
+    check_status(__FILE__, __LINE__, "tio_save(256 MiB name)", status, TIO_ERR_OUT_OF_MEMORY,
+                 "out of memory");
+    CHECK(written == NULL);
+  }
   free(path);
   free(name);
+}
+
+/* A deflated member larger than the headroom: inflating it on access (tio_tensor_data) and
+ * reading it in full (tio_verify) need a buffer of its size. Neither keeps anything from the
+ * failure: with the cap lifted, the same calls succeed. */
+static void test_out_of_memory_on_access(void) {
+  if (UNDER_ASAN) return;
+  uint64_t count = (uint64_t)48 << 20; /* 192 MiB of float32 zeros: about 200 KiB deflated */
+  float* zeros = calloc((size_t)count, sizeof(float));
+  if (zeros == NULL) return;
+  tio_tensor_desc z = {"zeros", TIO_DTYPE_FLOAT32, 1, &count, zeros, count * sizeof(float)};
+  tio_save_options options;
+  tio_save_options_init(&options);
+  options.compress = 1;
+  char* path = save_sample("oom_access.npz", &z, 1, &options);
+  free(zeros);
+  tio_archive* a = NULL;
+  tio_tensor* t = NULL;
+  EXPECT_OK(tio_open(path, TIO_FORMAT_AUTO, NULL, &a));
+  EXPECT_OK(tio_archive_tensor(a, 0, &t));
+  /* The library's threads exist before the cap, so that the failure met is the buffer's. */
+  tio_problems* problems = NULL;
+  EXPECT_OK(tio_verify(a, &problems));
+  tio_problems_free(problems);
+  tio_tensor_free(t);
+  tio_archive_free(a);
+  a = NULL;
+  t = NULL;
+  EXPECT_OK(tio_open(path, TIO_FORMAT_AUTO, NULL, &a));
+  EXPECT_OK(tio_archive_tensor(a, 0, &t));
+
+  if (tighten_address_space((size_t)64 << 20)) {
+    const void* data = (const void*)1;
+    uint64_t size = 1;
+    tio_status s_data = tio_tensor_data(t, &data, &size);
+    char* msg_data = strdup(tio_last_error_message());
+    problems = (tio_problems*)1;
+    tio_status s_verify = tio_verify(a, &problems);
+    restore_address_space();
+    check_status(__FILE__, __LINE__, "tio_tensor_data(192 MiB deflated)", s_data,
+                 TIO_ERR_OUT_OF_MEMORY, NULL);
+    CHECK(data == NULL && size == 0);
+    CHECK(msg_data != NULL && strstr(msg_data, "out of memory") != NULL);
+    free(msg_data);
+    check_status(__FILE__, __LINE__, "tio_verify(192 MiB deflated)", s_verify,
+                 TIO_ERR_OUT_OF_MEMORY, "out of memory");
+    CHECK(problems == NULL);
+    /* Nothing was kept from the failures. */
+    EXPECT_OK(tio_tensor_data(t, &data, &size));
+    CHECK(size == count * sizeof(float) && data != NULL && ((const float*)data)[count - 1] == 0.0f);
+  }
+  tio_tensor_free(t);
+  tio_archive_free(a);
+  free(path);
+}
+
+/* Metadata larger than the headroom: rendering it as JSON needs a string of its size. */
+static void test_out_of_memory_on_metadata(void) {
+  if (UNDER_ASAN) return;
+  size_t big = (size_t)64 << 20;
+  char* value = malloc(big + 1);
+  if (value == NULL) return;
+  memset(value, 'v', big);
+  value[big] = '\0';
+  tio_string_pair pair = {"note", value};
+  tio_save_options options;
+  tio_save_options_init(&options);
+  options.metadata = &pair;
+  options.metadata_count = 1;
+  tio_tensor_desc w = weights_desc();
+  char* path = save_sample("oom_metadata.safetensors", &w, 1, &options);
+  free(value);
+  tio_archive* a = NULL;
+  EXPECT_OK(tio_open(path, TIO_FORMAT_AUTO, NULL, &a));
+  if (tighten_address_space((size_t)32 << 20)) {
+    char* json = (char*)"x";
+    tio_status status = tio_archive_metadata_json(a, 1, &json);
+    restore_address_space();
+    check_status(__FILE__, __LINE__, "tio_archive_metadata_json(64 MiB value)", status,
+                 TIO_ERR_OUT_OF_MEMORY, "out of memory");
+    CHECK(json == NULL);
+  }
+  char* json = NULL;
+  EXPECT_OK(tio_archive_metadata_json(a, 1, &json));
+  CHECK(json != NULL && strlen(json) > big);
+  tio_string_free(json);
+  tio_archive_free(a);
+  free(path);
 }
 
 int main(int argc, char** argv) {
@@ -1224,7 +1393,10 @@ int main(int argc, char** argv) {
   test_bad_compressed_data();
   test_file_changed();
   test_save_failures();
-  test_out_of_memory();
+  test_out_of_memory_on_save();
+  test_out_of_memory_on_access();
+  test_out_of_memory_on_metadata();
+  test_io_error_on_access();
 
   if (g_failures != 0) {
     fprintf(stderr, "c_api_test: %d of %d checks failed\n", g_failures, g_checks);
