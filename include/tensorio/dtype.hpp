@@ -73,10 +73,22 @@ enum class DType : uint8_t {
   nvfp4,
   q1_0,
   q2_0,
+  // A fixed-size NumPy dtype tensorio stores but does not interpret: byte and unicode strings,
+  // structured (record) and other void dtypes, long double, datetime. Only .npy/.npz hold it;
+  // each such view has its own element size and NumPy descr (TensorView::item_bytes, descr).
+  opaque,
   count_  // not a dtype
 };
 
-enum class DTypeKind : uint8_t { boolean, signed_int, unsigned_int, floating, complex, quantized };
+enum class DTypeKind : uint8_t {
+  boolean,
+  signed_int,
+  unsigned_int,
+  floating,
+  complex,
+  quantized,
+  opaque  // DType::opaque: bytes with a NumPy descr, no numeric meaning
+};
 
 struct TENSORIO_API DTypeInfo {
   DType dtype;
@@ -96,18 +108,20 @@ TENSORIO_API const DTypeInfo& dtype_info(DType dtype) noexcept;
 inline std::string_view dtype_name(DType dtype) noexcept { return dtype_info(dtype).name; }
 
 // Lookups; std::nullopt when nothing matches. Names are matched exactly (case-sensitive).
+// DType::opaque is not found by name: it names no element type of its own.
 TENSORIO_API std::optional<DType> dtype_from_name(std::string_view name) noexcept;
 TENSORIO_API std::optional<DType> dtype_from_safetensors(std::string_view code) noexcept;
 TENSORIO_API std::optional<DType> dtype_from_ggml(int64_t ggml_type) noexcept;
 
-// Size in bytes of one element for types with single-element blocks; 0 for packed types.
+// Size in bytes of one element for types with single-element blocks; 0 for packed types and
+// for DType::opaque (whose element size is the view's: TensorView::item_bytes).
 inline uint32_t item_size(DType dtype) noexcept {
   const DTypeInfo& i = dtype_info(dtype);
   return i.block_elements == 1 ? i.block_bytes : 0;
 }
 
-// Bytes needed for `elements` elements: nullopt on overflow or when `elements` is not a whole
-// number of blocks.
+// Bytes needed for `elements` elements: nullopt on overflow, when `elements` is not a whole
+// number of blocks, and for DType::opaque (no size of its own).
 TENSORIO_API std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept;
 
 // Product of a shape's dimensions; nullopt on overflow. The empty shape (0-d) has 1 element.

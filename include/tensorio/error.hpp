@@ -30,7 +30,7 @@ enum class ErrorCode : uint16_t {
   header_too_large,         // a header length exceeds the configured cap
   bad_header,               // the header is syntactically malformed
   unsupported_version,      // a format version we do not read
-  unsupported_dtype,        // a dtype the format allows but tensorio refuses (object, strings, ...)
+  unsupported_dtype,        // a dtype the format allows but tensorio refuses
   unknown_dtype,            // a dtype name/id that no version of the format defines
   bad_shape,                // negative, non-integer or too many dimensions
   size_overflow,            // shape x item size (or an offset sum) overflows 64 bits
@@ -57,6 +57,8 @@ enum class ErrorCode : uint16_t {
   size_mismatch,    // a payload's declared byte span differs from shape x item size
   offset_gap,       // payloads leave a hole (or the first does not start where it must)
   trailing_bytes,   // bytes after the last structure the format declares
+  opaque_dtype,     // a numeric access to a tensor of a dtype tensorio does not interpret
+  object_dtype,     // an npy dtype of Python objects: a pickle, never loaded
   count_            // not an error; the number of codes + 1
 };
 

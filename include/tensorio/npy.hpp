@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tensorio/archive.hpp"
@@ -32,13 +33,16 @@ namespace tensorio {
 struct TENSORIO_API NpyHeader {
   uint8_t major_version = 1;
   uint8_t minor_version = 0;
-  std::string descr;  // as written in the file, e.g. ">f8"
+  std::string descr;  // as written in the file, e.g. ">f8", "|S3", "[('x', '<f4')]"
+  // DType::opaque for a fixed-size dtype tensorio stores but does not interpret (strings,
+  // records, long double, datetime): its bytes are kept as stored, never byte-swapped.
   DType dtype = DType::float32;
   bool big_endian = false;  // payload bytes are big-endian (only for items wider than 1 byte)
   bool fortran_order = false;
   std::vector<uint64_t> shape;
   uint64_t num_elements = 0;
-  uint64_t payload_bytes = 0;  // num_elements x item size
+  uint64_t item_bytes = 0;     // bytes of one element (for DType::opaque, what descr implies)
+  uint64_t payload_bytes = 0;  // num_elements x item_bytes
   uint64_t data_offset = 0;    // where the payload starts (magic + length + header dict)
 };
 
@@ -53,6 +57,11 @@ struct TENSORIO_API NpyHeader {
 // length, dict, space padding, newline): its length is a multiple of 64. Throws
 // Error(unrepresentable) for dtypes NumPy cannot name.
 [[nodiscard]] TENSORIO_API std::string serialize_npy_header(DType dtype,
+                                                            std::span<const uint64_t> shape);
+// The same preamble for a descr given as NumPy writes it: a string such as "|S3" (written
+// quoted) or a structured list literal (written as is). The descr is not checked here; save()
+// validates an opaque tensor's descr before it writes.
+[[nodiscard]] TENSORIO_API std::string serialize_npy_header(std::string_view descr,
                                                             std::span<const uint64_t> shape);
 
 // Opens a .npy file. The one tensor is named after the file's stem.

@@ -18,12 +18,17 @@ namespace tensorio {
 class TensorView;
 
 // Bytes in native byte order and C order; data.size() must equal the byte size of `shape` in
-// `dtype` (every saver checks it and throws Error(invalid_argument) otherwise).
+// `dtype` (for DType::opaque: in the element size its descr implies; every saver checks it and
+// throws Error(invalid_argument) otherwise).
 struct TENSORIO_API TensorRef {
   std::string name;
   DType dtype = DType::float32;
   std::vector<uint64_t> shape;
   std::span<const std::byte> data;
+  // For DType::opaque only: the NumPy descr to write ("|S3", "<U8", a structured list literal
+  // "[('x', '<f4'), ('y', '<i2')]"), validated as a file's header is; it implies the element
+  // size. Only .npy/.npz can hold an opaque tensor: other savers refuse it (unrepresentable).
+  std::string descr{};
 
   // Borrows the bytes of a view (materializing it if it needs a transform). A zero-copy view is
   // borrowed as it lies in the mapping, without the populate of TensorView::data(): save() maps

@@ -50,6 +50,15 @@ class TENSORIO_API TensorView {
   uint64_t num_elements() const noexcept;
   // Bytes of data(): num_elements in dtype's block encoding.
   uint64_t nbytes() const noexcept;
+  // Bytes of one element: the dtype's item size; for DType::opaque the size its descr implies;
+  // 0 for block-quantized and sub-byte dtypes.
+  uint64_t item_bytes() const noexcept;
+  // For DType::opaque (an .npy/.npz array of strings, records, long doubles, datetimes...): the
+  // NumPy descr exactly as stored, e.g. "|S3", "<U8", "[('x', '<f4'), ('y', '<i2')]". Its bytes
+  // are data() as stored (never byte-swapped; a Fortran-order array is still put in C order).
+  // Empty for every other view.
+  const std::string& descr() const noexcept;
+  bool opaque() const noexcept { return dtype() == DType::opaque; }
   // Absolute offset in the file of the stored payload (for a deflated npz member: of its
   // compressed bytes).
   uint64_t file_offset() const noexcept;
@@ -80,8 +89,8 @@ class TENSORIO_API TensorView {
   // data() is zero-copy. Throws invalid_argument for reversed or out-of-range rows, or a 0-d view.
   [[nodiscard]] TensorView rows(uint64_t begin, uint64_t end) const;
 
-  // Typed access; throws type_mismatch unless sizeof(T) equals the item size, and
-  // bad_alignment when data() is not aligned for T.
+  // Typed access; throws opaque_dtype for an opaque view, type_mismatch unless sizeof(T)
+  // equals the item size, and bad_alignment when data() is not aligned for T.
   template <typename T>
   [[nodiscard]] std::span<const T> as() const {
     check_typed_access(sizeof(T), alignof(T));

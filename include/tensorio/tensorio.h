@@ -114,8 +114,10 @@ typedef enum tio_status TIO_ENUM_INT {
   TIO_ERR_SIZE_MISMATCH = 33,           /* a payload's byte span differs from its shape */
   TIO_ERR_OFFSET_GAP = 34,              /* payloads leave a hole in the data section */
   TIO_ERR_TRAILING_BYTES = 35,          /* bytes after the last structure of the file */
-  TIO_ERR_OUT_OF_MEMORY = 1000,         /* an allocation inside the library failed */
-  TIO_ERR_INTERNAL = 1001               /* an unexpected failure inside tensorio (a bug) */
+  TIO_ERR_OPAQUE_DTYPE = 36,    /* a numeric access to a dtype tensorio does not interpret */
+  TIO_ERR_OBJECT_DTYPE = 37,    /* an npy dtype of Python objects (a pickle, never loaded) */
+  TIO_ERR_OUT_OF_MEMORY = 1000, /* an allocation inside the library failed */
+  TIO_ERR_INTERNAL = 1001       /* an unexpected failure inside tensorio (a bug) */
 } tio_status;
 
 /* Short stable identifier of a status, e.g. "truncated", "ok", "out_of_memory"; "unknown" for
@@ -191,6 +193,9 @@ typedef enum tio_dtype TIO_ENUM_INT {
   TIO_DTYPE_NVFP4 = 47,
   TIO_DTYPE_Q1_0 = 48,
   TIO_DTYPE_Q2_0 = 49,
+  /* A fixed-size NumPy dtype stored but not interpreted (strings, records, long double,
+   * datetime; .npy/.npz only): tio_tensor_descr gives its descr. tio_save refuses it. */
+  TIO_DTYPE_OPAQUE = 50,
   TIO_DTYPE_COUNT /* not a dtype: the number of dtypes */
 } tio_dtype;
 
@@ -203,7 +208,8 @@ TENSORIO_API tio_status tio_dtype_from_name(const char* name, tio_dtype* dtype);
 /* A dtype's storage block: `elements` elements in `bytes` bytes (1 element for ordinary types,
  * e.g. float32 is 1 in 4; q4_0 is 32 in 18). A tensor's byte size is its element count divided
  * by `elements`, times `bytes`, and exists only when `elements` divides the count.
- * Fails: TIO_ERR_INVALID_ARGUMENT (NULL output), TIO_ERR_UNKNOWN_DTYPE (not a dtype). */
+ * Fails: TIO_ERR_INVALID_ARGUMENT (NULL output), TIO_ERR_UNKNOWN_DTYPE (not a dtype),
+ * TIO_ERR_OPAQUE_DTYPE (TIO_DTYPE_OPAQUE: each such tensor has a size of its own). */
 TENSORIO_API tio_status tio_dtype_block(tio_dtype dtype, uint32_t* elements, uint32_t* bytes);
 
 /* ---------------------------------------------------------------------------------------------
@@ -341,6 +347,11 @@ TENSORIO_API void tio_tensor_free(tio_tensor* tensor);
 TENSORIO_API const char* tio_tensor_name(const tio_tensor* tensor, size_t* length);
 /* The dtype (TIO_DTYPE_COUNT for a NULL tensor); tio_dtype_name gives its name. */
 TENSORIO_API tio_dtype tio_tensor_dtype(const tio_tensor* tensor);
+/* For a TIO_DTYPE_OPAQUE tensor, its NumPy descr exactly as stored ("|S3", "<U8",
+ * "[('x', '<f4'), ('y', '<i2')]"), NUL-terminated; "" for every other tensor (and NULL for a
+ * NULL tensor). If `length` is not NULL it receives the length. Borrowed: valid while the
+ * tensor lives. */
+TENSORIO_API const char* tio_tensor_descr(const tio_tensor* tensor, size_t* length);
 /* Number of dimensions; 0 for a scalar. */
 TENSORIO_API size_t tio_tensor_ndim(const tio_tensor* tensor);
 /* The shape in C (row-major) order, outermost dimension first: tio_tensor_ndim values.

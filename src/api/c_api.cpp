@@ -76,8 +76,10 @@ static_assert(same_code(TIO_ERR_PARTIAL_BYTE, ErrorCode::partial_byte));
 static_assert(same_code(TIO_ERR_SIZE_MISMATCH, ErrorCode::size_mismatch));
 static_assert(same_code(TIO_ERR_OFFSET_GAP, ErrorCode::offset_gap));
 static_assert(same_code(TIO_ERR_TRAILING_BYTES, ErrorCode::trailing_bytes));
+static_assert(same_code(TIO_ERR_OPAQUE_DTYPE, ErrorCode::opaque_dtype));
+static_assert(same_code(TIO_ERR_OBJECT_DTYPE, ErrorCode::object_dtype));
 // A code added on the C++ side must get its TIO_ERR_ constant (and row above) before it builds.
-static_assert(static_cast<int>(ErrorCode::count_) == TIO_ERR_TRAILING_BYTES + 1);
+static_assert(static_cast<int>(ErrorCode::count_) == TIO_ERR_OBJECT_DTYPE + 1);
 static_assert(static_cast<int>(ErrorCode::count_) < TIO_ERR_OUT_OF_MEMORY);
 
 static_assert(static_cast<int>(tensorio::DType::count_) == TIO_DTYPE_COUNT);
@@ -85,6 +87,7 @@ static_assert(static_cast<int>(tensorio::DType::float32) == TIO_DTYPE_FLOAT32);
 static_assert(static_cast<int>(tensorio::DType::float6_e3m2fn) == TIO_DTYPE_FLOAT6_E3M2FN);
 static_assert(static_cast<int>(tensorio::DType::q4_0) == TIO_DTYPE_Q4_0);
 static_assert(static_cast<int>(tensorio::DType::q2_0) == TIO_DTYPE_Q2_0);
+static_assert(static_cast<int>(tensorio::DType::opaque) == TIO_DTYPE_OPAQUE);
 
 static_assert(static_cast<int>(tensorio::Format::npy) == TIO_FORMAT_NPY);
 static_assert(static_cast<int>(tensorio::Format::npz) == TIO_FORMAT_NPZ);
@@ -201,6 +204,11 @@ tensorio::TensorRef tensor_ref(const tio_tensor_desc& desc, size_t index, const 
                               std::to_string(TIO_DTYPE_COUNT) + ", found " +
                               std::to_string(static_cast<int>(desc.dtype)));
   }
+  if (desc.dtype == TIO_DTYPE_OPAQUE) {
+    throw_invalid(path, where +
+                            ": expected a dtype with a meaning of its own, found "
+                            "TIO_DTYPE_OPAQUE (its NumPy descr cannot be given here)");
+  }
   if (desc.ndim != 0 && desc.shape == nullptr) {
     throw_invalid(path, where + ": expected a shape of " + std::to_string(desc.ndim) +
                             " dimensions, found NULL");
@@ -308,6 +316,11 @@ tio_status tio_dtype_block(tio_dtype dtype, uint32_t* elements, uint32_t* bytes)
                             "tio_dtype_block: expected a tio_dtype value below " +
                                 std::to_string(TIO_DTYPE_COUNT) + ", found " +
                                 std::to_string(static_cast<int>(dtype)));
+    }
+    if (dtype == TIO_DTYPE_OPAQUE) {
+      throw tensorio::Error(ErrorCode::opaque_dtype, {}, tensorio::no_offset,
+                            "tio_dtype_block: expected a dtype with a size of its own, found "
+                            "opaque (each opaque tensor has its own: tio_tensor_nbytes)");
     }
     const tensorio::DTypeInfo& info = tensorio::dtype_info(static_cast<tensorio::DType>(dtype));
     *elements = info.block_elements;
@@ -434,6 +447,16 @@ tio_status tio_archive_find(const tio_archive* archive, const char* name, tio_te
 }
 
 void tio_tensor_free(tio_tensor* tensor) { delete tensor; }
+
+const char* tio_tensor_descr(const tio_tensor* tensor, size_t* length) {
+  if (tensor == nullptr) {
+    if (length != nullptr) *length = 0;
+    return nullptr;
+  }
+  const std::string& descr = tensor->view.descr();
+  if (length != nullptr) *length = descr.size();
+  return descr.c_str();
+}
 
 const char* tio_tensor_name(const tio_tensor* tensor, size_t* length) {
   if (tensor == nullptr) {

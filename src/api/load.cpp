@@ -2,9 +2,11 @@
 // its own magic.
 #include <algorithm>
 
+#include "core/checked_math.hpp"
 #include "core/internals.hpp"
 #include "core/save_checks.hpp"
 #include "core/tensor_record.hpp"
+#include "npy/npy_header.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
@@ -38,7 +40,14 @@ void check_tensor_ref(const TensorRef& tensor, const std::string& path) {
                 "expected a tensor name, found an empty one");
   }
   auto elements = element_count(tensor.shape);
-  auto bytes = elements ? byte_size(tensor.dtype, *elements) : std::nullopt;
+  std::optional<uint64_t> bytes;
+  if (tensor.dtype == DType::opaque) {
+    uint64_t item =
+        detail::opaque_descr_item_bytes(tensor.descr, path + ": tensor '" + tensor.name + "'");
+    bytes = elements ? checked_mul(*elements, item) : std::nullopt;
+  } else {
+    bytes = elements ? byte_size(tensor.dtype, *elements) : std::nullopt;
+  }
   if (!bytes) {
     throw Error(ErrorCode::invalid_argument, path, no_offset,
                 "tensor '" + tensor.name + "': expected a shape whose byte size fits in 64 bits " +
@@ -52,6 +61,12 @@ void check_tensor_ref(const TensorRef& tensor, const std::string& path) {
   }
 }
 
+std::string dtype_for_message(const TensorRef& tensor) {
+  if (tensor.dtype != DType::opaque) return std::string(dtype_name(tensor.dtype));
+  return "an opaque NumPy dtype '" + tensor.descr.substr(0, 256) +
+         "' (strings, records and the like: only .npy and .npz hold them)";
+}
+
 }  // namespace detail
 
 TensorRef TensorRef::from_view(const TensorView& view) {
@@ -59,6 +74,7 @@ TensorRef TensorRef::from_view(const TensorView& view) {
   r.name = view.name();
   r.dtype = view.dtype();
   r.shape.assign(view.shape().begin(), view.shape().end());
+  r.descr = view.descr();
   // A zero-copy view is borrowed as it lies in the mapping; save() maps it ahead of write().
   r.data = Internals::record(view) ? Internals::record(view)->bytes_for_copy() : view.data();
   return r;

@@ -1,5 +1,5 @@
 // tensorio convert IN OUT [--compress] [--level N] [--max-shard-size SIZE] [--fsync]
-//                         [--dequantize [--dequantize-to DTYPE]]
+//                         [--dequantize [--dequantize-to DTYPE]] [--skip-unsupported]
 #include <cstdio>
 #include <string>
 
@@ -25,11 +25,16 @@ const Command kConvert{
     "  --fsync               fsync before the final rename\n"
     "  --dequantize          convert ggml-quantized tensors (q4_0, q4_k, ...) to floats, so\n"
     "                        they can go to formats other than .gguf\n"
-    "  --dequantize-to DTYPE float32 (default), float16 or bfloat16\n",
+    "  --dequantize-to DTYPE float32 (default), float16 or bfloat16\n"
+    "  Tensors of NumPy dtypes tensorio keeps opaque (strings, records, long double,\n"
+    "  datetime) are copied byte for byte, with their descr, into .npy and .npz; other\n"
+    "  formats cannot hold them:\n"
+    "  --skip-unsupported    leave such tensors out (one warning each on stderr) instead of\n"
+    "                        failing\n",
     run_convert};
 
 int run_convert(const std::vector<std::string>& argv) {
-  Args args(argv, {"--compress", "--fsync", "--dequantize"},
+  Args args(argv, {"--compress", "--fsync", "--dequantize", "--skip-unsupported"},
             {"--level", "--threads", "--max-shard-size", "--dequantize-to"});
   if (args.help()) {
     std::fputs(kConvert.usage.data(), stdout);
@@ -62,11 +67,31 @@ int run_convert(const std::vector<std::string>& argv) {
   Archive in = load(args.positionals()[0]);
   opts.metadata = in.string_metadata();
   // Quantized blocks only mean something to gguf readers: anywhere else they need --dequantize.
-  const bool target_is_gguf = format_from_path(out_path) == Format::gguf;
+  const Format target = format_from_path(out_path);
+  const bool target_is_gguf = target == Format::gguf;
+  const bool target_is_numpy = target == Format::npy || target == Format::npz;
+  const bool skip_unsupported = args.flag("--skip-unsupported");
+  size_t skipped = 0;
   // Views stay alive in `views` while `refs` borrow their (lazily dequantized) bytes.
   std::vector<TensorView> views;
   views.reserve(in.size());
   for (const TensorView& v : in.tensors()) {
+    if (v.opaque() && !target_is_numpy) {
+      if (!skip_unsupported) {
+        throw Error(ErrorCode::unrepresentable, out_path, no_offset,
+                    "tensor '" + v.name() + "': expected a dtype " +
+                        std::string(format_name(target)) + " can store, found the opaque NumPy " +
+                        "dtype '" + v.descr().substr(0, 256) +
+                        "' (only .npy and .npz hold it; pass --skip-unsupported to leave it out)");
+      }
+      std::fprintf(stderr,
+                   "tensorio convert: warning: left out tensor '%s' of NumPy dtype '%s' "
+                   "(%s cannot store it)\n",
+                   v.name().c_str(), v.descr().substr(0, 256).c_str(),
+                   std::string(format_name(target)).c_str());
+      ++skipped;
+      continue;
+    }
     if (dtype_info(v.dtype()).kind != DTypeKind::quantized) {
       views.push_back(v);
     } else if (dequantize) {
@@ -91,7 +116,9 @@ int run_convert(const std::vector<std::string>& argv) {
   } else {
     written = save(out_path, refs, opts);
   }
-  std::printf("wrote %s (%zu tensors)\n", written.string().c_str(), refs.size());
+  std::printf("wrote %s (%zu tensors", written.string().c_str(), refs.size());
+  if (skipped > 0) std::printf(", %zu left out", skipped);
+  std::printf(")\n");
   return 0;
 }
 

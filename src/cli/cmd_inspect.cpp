@@ -30,6 +30,10 @@ void print_json(const Archive& a, bool full) {
     w.begin_object();
     w.key("name").value(v.name());
     w.key("dtype").value(dtype_name(v.dtype()));
+    if (v.opaque()) {
+      w.key("descr").value(v.descr());
+      w.key("item_bytes").value(v.item_bytes());
+    }
     w.key("shape").begin_array();
     for (uint64_t d : v.shape()) w.value(d);
     w.end_array();
@@ -54,13 +58,28 @@ void print_table(const Archive& a) {
   name_w = std::min<size_t>(name_w, 60);
   std::printf("%-*s  %-14s  %-24s  %14s  %14s\n", static_cast<int>(name_w), "name", "dtype",
               "shape", "nbytes", "offset");
+  size_t opaque = 0;
   for (const TensorView& v : a.tensors()) {
+    // An opaque dtype is shown as its NumPy descr, marked: its bytes mean nothing to tensorio.
+    std::string dtype = std::string(dtype_name(v.dtype()));
+    if (v.opaque()) {
+      dtype = v.descr().size() <= 40 ? v.descr() : v.descr().substr(0, 37) + "...";
+      dtype += " (opaque)";
+      ++opaque;
+    }
     std::printf("%-*s  %-14s  %-24s  %14llu  %14llu\n", static_cast<int>(name_w), v.name().c_str(),
-                std::string(dtype_name(v.dtype())).c_str(), shape_text(v.shape()).c_str(),
+                dtype.c_str(), shape_text(v.shape()).c_str(),
                 static_cast<unsigned long long>(v.nbytes()),
                 static_cast<unsigned long long>(v.file_offset()));
   }
   for (const std::string& n : a.notes()) std::printf("note: %s\n", n.c_str());
+  if (opaque > 0) {
+    std::printf(
+        "note: %zu tensor%s of a NumPy dtype tensorio stores but does not interpret "
+        "(strings, records, long double, datetime): listed, verified and copied to "
+        ".npy/.npz byte for byte, never converted\n",
+        opaque, opaque == 1 ? "" : "s");
+  }
 }
 
 }  // namespace
@@ -71,7 +90,9 @@ const Command kInspect{
     "  Prints the format, metadata and tensors (name, dtype, shape, nbytes, offset) in file\n"
     "  order. Reads headers only: payloads are not touched.\n"
     "  --json   one JSON object: {\"format\", \"metadata\", \"tensors\": [{\"name\", \"dtype\",\n"
-    "           \"shape\", \"nbytes\", \"offset\"}]}\n"
+    "           \"shape\", \"nbytes\", \"offset\"}]}; a tensor of a NumPy dtype tensorio keeps\n"
+    "           opaque (strings, records, ...) has \"dtype\": \"opaque\" and its \"descr\" and\n"
+    "           \"item_bytes\"\n"
     "  --full   do not summarize long metadata arrays (gguf)\n",
     run_inspect};
 

@@ -61,6 +61,7 @@ constexpr std::array<DTypeInfo, static_cast<size_t>(DType::count_)> kTable{{
     {DType::nvfp4, "nvfp4", K::quantized, 64, 36, 1, "", "", 40},
     {DType::q1_0, "q1_0", K::quantized, 128, 18, 2, "", "", 41},
     {DType::q2_0, "q2_0", K::quantized, 64, 18, 2, "", "", 42},
+    {DType::opaque, "opaque", K::opaque, 1, 0, 1, "", "", -1},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -82,7 +83,7 @@ const DTypeInfo& dtype_info(DType dtype) noexcept {
 
 std::optional<DType> dtype_from_name(std::string_view name) noexcept {
   for (const DTypeInfo& i : kTable) {
-    if (i.name == name) return i.dtype;
+    if (i.name == name && i.dtype != DType::opaque) return i.dtype;
   }
   return std::nullopt;
 }
@@ -105,7 +106,7 @@ std::optional<DType> dtype_from_ggml(int64_t ggml_type) noexcept {
 
 std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept {
   const DTypeInfo& i = dtype_info(dtype);
-  if (elements % i.block_elements != 0) return std::nullopt;
+  if (i.kind == DTypeKind::opaque || elements % i.block_elements != 0) return std::nullopt;
   return checked_mul(elements / i.block_elements, uint64_t{i.block_bytes});
 }
 

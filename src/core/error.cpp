@@ -53,6 +53,10 @@ constexpr std::array<ErrorText, static_cast<size_t>(ErrorCode::count_)> kErrorTa
      "a payload's byte span differs from its shape times its item size"},
     {ErrorCode::offset_gap, "offset_gap", "payloads leave a hole in the data section"},
     {ErrorCode::trailing_bytes, "trailing_bytes", "the file has bytes after its last payload"},
+    {ErrorCode::opaque_dtype, "opaque_dtype",
+     "the tensor's dtype is stored but not interpreted (strings, records, ...)"},
+    {ErrorCode::object_dtype, "object_dtype",
+     "the array holds Python objects (a pickle), which are never loaded"},
 }};
 
 constexpr bool table_in_enum_order() {

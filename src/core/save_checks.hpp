@@ -9,6 +9,11 @@ namespace tensorio::detail {
 
 // Throws Error(invalid_argument) naming `path` and the tensor when the name is empty, the shape
 // overflows, or data.size() differs from the shape's byte size.
+// For an opaque tensor its descr is validated as a file's header is (and implies the element
+// size).
 void check_tensor_ref(const TensorRef& tensor, const std::string& path);
+
+// The tensor's dtype as a message names it: "float32", or "an opaque NumPy dtype '|S3'".
+std::string dtype_for_message(const TensorRef& tensor);
 
 }  // namespace tensorio::detail

@@ -42,7 +42,9 @@ void check_ranges(const TensorView& view, std::span<const SliceRange> ranges) {
 
 // Bytes of `elements` elements that must be whole storage blocks of the view's dtype.
 uint64_t block_bytes(const TensorView& view, uint64_t elements) {
-  auto bytes = byte_size(view.dtype(), elements);
+  // An opaque dtype's elements are whole bytes of its descr's size: sliced like any other.
+  auto bytes =
+      view.opaque() ? checked_mul(elements, view.item_bytes()) : byte_size(view.dtype(), elements);
   if (!bytes) {
     throw Error(ErrorCode::partial_byte, view.file_path(), no_offset,
                 describe(view) + ": expected pieces of whole " +

@@ -12,12 +12,14 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/aligned_buffer.hpp"
 #include "core/dims.hpp"
 #include "core/mapped_file.hpp"
 #include "tensorio/dtype.hpp"
+#include "tensorio/tensor_view.hpp"
 
 namespace tensorio {
 namespace detail {
@@ -39,6 +41,14 @@ class LazyPayload {
 }  // namespace detail
 
 // Declared opaque in tensorio/tensor_view.hpp; internal code names it detail::TensorRecord.
+struct TensorRecord;
+
+namespace detail {
+// Error(opaque_dtype) naming the view and its descr: `access` (e.g. "as<T>()") needs a numeric
+// dtype.
+[[noreturn]] void throw_opaque(const TensorView& view, std::string_view access);
+}  // namespace detail
+
 struct TensorRecord {
   using Dims = detail::Dims;
   using MappedFile = detail::MappedFile;
@@ -55,6 +65,9 @@ struct TensorRecord {
   std::span<const std::byte> stored;  // stored payload, inside file->bytes()
   bool big_endian = false;
   bool fortran_order = false;
+  // DType::opaque only: the NumPy descr as stored and the element size it implies.
+  std::string descr;
+  uint64_t item_bytes = 0;
   std::unique_ptr<LazyPayload> lazy;  // null: `stored` is the payload (zero-copy)
 
   // Lazy state. `ready` is published with release order after `result` is written, so a reader

@@ -88,6 +88,11 @@ std::span<const uint64_t> TensorView::shape() const noexcept {
 }
 uint64_t TensorView::num_elements() const noexcept { return rec_ ? rec_->num_elements : 0; }
 uint64_t TensorView::nbytes() const noexcept { return rec_ ? rec_->nbytes : 0; }
+const std::string& TensorView::descr() const noexcept { return rec_ ? rec_->descr : kEmpty; }
+uint64_t TensorView::item_bytes() const noexcept {
+  if (!rec_) return 0;
+  return rec_->dtype == DType::opaque ? rec_->item_bytes : item_size(rec_->dtype);
+}
 uint64_t TensorView::file_offset() const noexcept { return rec_ ? rec_->file_offset : 0; }
 const std::string& TensorView::file_path() const noexcept {
   return rec_ && rec_->file ? rec_->file->path() : kEmpty;
@@ -141,7 +146,8 @@ TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
   }
   uint64_t inner = 1;
   for (size_t i = 1; i < rec_->shape.size(); ++i) inner *= rec_->shape[i];  // validated at open
-  auto row_bytes = byte_size(rec_->dtype, inner);
+  auto row_bytes = rec_->dtype == DType::opaque ? checked_mul(inner, rec_->item_bytes)
+                                                : byte_size(rec_->dtype, inner);
   auto count = checked_mul(inner, end - begin);
   if (!row_bytes || !count) {
     throw Error(ErrorCode::invalid_argument, path, no_offset,
@@ -152,6 +158,8 @@ TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
   auto sub = std::make_shared<TensorRecord>();
   sub->name = rec_->name;
   sub->dtype = rec_->dtype;
+  sub->descr = rec_->descr;
+  sub->item_bytes = rec_->item_bytes;
   sub->shape = rec_->shape;
   sub->shape[0] = end - begin;
   sub->num_elements = *count;
@@ -162,8 +170,16 @@ TensorView TensorView::rows(uint64_t begin, uint64_t end) const {
   return Internals::make_view(std::move(sub));
 }
 
+void detail::throw_opaque(const TensorView& view, std::string_view access) {
+  throw Error(ErrorCode::opaque_dtype, view.file_path(), no_offset,
+              "tensor '" + view.name() + "': expected a numeric dtype for " + std::string(access) +
+                  ", found the opaque NumPy dtype '" + view.descr().substr(0, 256) +
+                  "' (its bytes are kept as stored: read them with data())");
+}
+
 void TensorView::check_typed_access(size_t size, size_t align) const {
   if (!rec_) throw Error(ErrorCode::invalid_argument, "", no_offset, "as<T>() on an empty view");
+  if (rec_->dtype == DType::opaque) detail::throw_opaque(*this, "as<T>()");
   if (item_size(rec_->dtype) != size) {
     throw Error(ErrorCode::type_mismatch, file_path(), no_offset,
                 "tensor '" + rec_->name + "': expected an element of " + std::to_string(size) +

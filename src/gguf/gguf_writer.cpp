@@ -130,7 +130,7 @@ void save_gguf(const std::filesystem::path& path, std::span<const TensorRef> ten
     if (info.ggml_type < 0) {
       fail(ErrorCode::unrepresentable, p,
            "tensor '" + t.name + "': expected a dtype gguf can store, found " +
-               std::string(info.name));
+               detail::dtype_for_message(t));
     }
     if (t.name.size() > kGgmlMaxNameBytes) {
       fail(ErrorCode::unrepresentable, p,

@@ -10,6 +10,7 @@
 #include "core/byte_cursor.hpp"
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
+#include "npy/npy_descr.hpp"
 #include "npy/npy_header.hpp"
 #include "tensorio/npy.hpp"
 
@@ -155,6 +156,11 @@ class DictParser {
   }
 
   size_t pos() const { return pos_; }
+  // The absolute offset of the next character, and the text from there on.
+  uint64_t offset() const { return base_ + pos_; }
+  std::string_view rest() const { return s_.substr(pos_); }
+  void skip(size_t n) { pos_ += n; }
+  const std::string& name() const { return name_; }
   bool at_end() {
     skip_ws();
     return pos_ >= s_.size();
@@ -222,38 +228,24 @@ static_assert(lookup_matches_table(), "dtype_of_code() disagrees with kDescrCode
 struct DescrResult {
   DType dtype;
   bool big_endian;
+  uint64_t item_bytes;
 };
 
-[[noreturn]] void refuse_descr(const DictParser& p, std::string_view descr, std::string why) {
-  p.fail("descr '" + std::string(descr) + "': " + why, ErrorCode::unsupported_dtype);
-}
-
-// Maps a NumPy descr ("<f4", ">i8", "|b1", "<V2") to a dtype.
-DescrResult parse_descr(std::string_view descr, const DictParser& p) {
-  auto refuse = [&](std::string why) { refuse_descr(p, descr, std::move(why)); };
-  if (descr.size() < 2) refuse("expected a byte-order character and a type code");
-  char order = descr[0];
-  if (order != '<' && order != '>' && order != '|' && order != '=') {
-    refuse("expected a byte order of '<', '>', '|' or '=', found '" + std::string(1, order) + "'");
+// Maps a NumPy descr ("<f4", ">i8", "|b1", "<V2") to a dtype; a fixed-size descr that names
+// none of tensorio's numeric dtypes ("|S3", "<U8", "<f16", "<M8[ns]") to DType::opaque, with
+// the element size it implies and its bytes kept as stored (never byte-swapped). `offset` is
+// the absolute offset of the descr's text.
+DescrResult parse_descr(std::string_view descr, const std::string& name, uint64_t offset) {
+  if (descr.size() >= 2) {
+    char order = descr[0];
+    if (order == '<' || order == '>' || order == '|' || order == '=') {
+      if (auto dtype = dtype_of_code(descr.substr(1))) {
+        bool big = order == '>' && item_size(*dtype) > 1;
+        return {*dtype, big, item_size(*dtype)};
+      }
+    }
   }
-  std::string_view code = descr.substr(1);
-  if (auto dtype = dtype_of_code(code)) {
-    bool big = order == '>' && item_size(*dtype) > 1;
-    return {*dtype, big};
-  }
-  switch (code[0]) {
-    case 'O': refuse_descr(p, descr, "object arrays hold Python objects, not tensor data");
-    case 'S':
-    case 'a':
-    case 'U': refuse_descr(p, descr, "string dtypes are not tensors");
-    case 'M':
-    case 'm': refuse_descr(p, descr, "datetime/timedelta dtypes are not supported");
-    case 'V':
-      refuse_descr(p, descr,
-                   "void dtypes other than the 2-byte bfloat16 ('<V2') are not supported");
-    case 'f': refuse_descr(p, descr, "this float width (e.g. long double) is not supported");
-    default: refuse_descr(p, descr, "unknown type code '" + std::string(code) + "'");
-  }
+  return {DType::opaque, false, detail::opaque_descr_bytes(descr, {name, offset})};
 }
 
 // The header exactly as numpy.lib.format (and serialize_npy_header) writes it:
@@ -334,6 +326,7 @@ class CanonicalDict {
     h.descr = std::string(descr);
     h.dtype = *dtype;
     h.big_endian = order == '>' && item_size(*dtype) > 1;
+    h.item_bytes = item_size(*dtype);
     return true;
   }
 
@@ -358,13 +351,31 @@ void parse_dict(std::string_view text, const std::string& name, uint64_t base, c
     if (key == "descr") {
       once(have_descr);
       if (p.peek('[')) {
-        p.fail("descr: structured dtypes (a list of fields) are not supported",
-               ErrorCode::unsupported_dtype);
+        // A structured (record) dtype: kept opaque, its list literal as the descr text.
+        auto simple = [&](std::string_view field, uint64_t at) {
+          return parse_descr(field, p.name(), at).item_bytes;
+        };
+        uint64_t at = p.offset();
+        auto s = detail::parse_structured_descr(p.rest(), {p.name(), at}, simple);
+        if (s.item_bytes == 0) {
+          p.fail(
+              "descr: expected a structured dtype with at least one element byte, found "
+              "records of 0 bytes",
+              ErrorCode::unsupported_dtype);
+        }
+        h.descr = std::string(p.rest().substr(0, s.length));
+        p.skip(s.length);
+        h.dtype = DType::opaque;
+        h.big_endian = false;
+        h.item_bytes = s.item_bytes;
+      } else {
+        h.descr = std::string(p.string_literal("descr"));
+        uint64_t at = p.offset() - 1 - h.descr.size();  // the text, inside its quotes
+        auto d = parse_descr(h.descr, p.name(), at);
+        h.dtype = d.dtype;
+        h.big_endian = d.big_endian;
+        h.item_bytes = d.item_bytes;
       }
-      h.descr = std::string(p.string_literal("descr"));
-      auto d = parse_descr(h.descr, p);
-      h.dtype = d.dtype;
-      h.big_endian = d.big_endian;
     } else if (key == "fortran_order") {
       once(have_fortran);
       h.fortran_order = p.boolean("fortran_order");
@@ -431,7 +442,7 @@ void detail::parse_npy_header_into(std::span<const std::byte> bytes, const std::
   }
 
   auto elements = element_count(h.shape);
-  auto bytes_needed = elements ? byte_size(h.dtype, *elements) : std::nullopt;
+  auto bytes_needed = elements ? checked_mul(*elements, h.item_bytes) : std::nullopt;
   if (!bytes_needed) {
     throw Error(ErrorCode::size_overflow, name, base_offset + dict_offset,
                 "npy header: expected shape x item size to fit in 64 bits, found an overflow");
@@ -446,9 +457,22 @@ std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
     throw Error(ErrorCode::unrepresentable, "", no_offset,
                 "npy: expected a dtype NumPy can name, found " + std::string(dtype_name(dtype)));
   }
+  return serialize_npy_header(descr, shape);
+}
+
+std::string serialize_npy_header(std::string_view descr, std::span<const uint64_t> shape) {
   // Exactly numpy.lib.format._write_array_header: sorted keys, repr() values, "', " separators
-  // and a trailing ", " before '}', then spaces so the first axis can grow in place.
-  std::string dict = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (";
+  // and a trailing ", " before '}', then spaces so the first axis can grow in place. A
+  // structured descr is a list literal, written as is; any other is a quoted string.
+  std::string dict = "{'descr': ";
+  if (!descr.empty() && descr.front() == '[') {
+    dict += descr;
+  } else {
+    dict += "'";
+    dict += descr;
+    dict += "'";
+  }
+  dict += ", 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i > 0) dict += ", ";
     dict += std::to_string(shape[i]);
@@ -479,6 +503,38 @@ std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
   out.append(pad, ' ');
   out += '\n';
   return out;
+}
+
+uint64_t detail::opaque_descr_item_bytes(std::string_view descr, const std::string& where) {
+  static const std::string kText = "(descr)";
+  const std::string& name = where.empty() ? kText : where;
+  uint64_t item = 0;
+  if (!descr.empty() && descr.front() == '[') {
+    auto simple = [&](std::string_view field, uint64_t at) {
+      return parse_descr(field, name, at).item_bytes;
+    };
+    auto s = detail::parse_structured_descr(descr, {name, 0}, simple);
+    if (s.length != descr.size()) {
+      throw Error(ErrorCode::invalid_argument, name, s.length,
+                  "npy descr: expected only the list of fields, found more text after it");
+    }
+    item = s.item_bytes;
+  } else {
+    auto d = parse_descr(descr, name, 0);
+    if (d.dtype != DType::opaque) {
+      throw Error(ErrorCode::invalid_argument, name, no_offset,
+                  "npy descr '" + std::string(descr) +
+                      "': expected a dtype tensorio keeps opaque, "
+                      "found the numeric dtype " +
+                      std::string(dtype_name(d.dtype)) + " (save it as that)");
+    }
+    item = d.item_bytes;
+  }
+  if (item == 0) {
+    throw Error(ErrorCode::unsupported_dtype, name, no_offset,
+                "npy descr: expected elements of at least one byte, found 0-byte records");
+  }
+  return item;
 }
 
 }  // namespace tensorio

@@ -52,15 +52,42 @@ void transpose_items(const std::byte* src, std::byte* dst, const std::vector<uin
   }
 }
 
+// transpose_items for an element size known only at run time (an opaque dtype's).
+void transpose_any(const std::byte* src, std::byte* dst, const std::vector<uint64_t>& shape,
+                   uint64_t item) {
+  size_t nd = shape.size();
+  std::vector<uint64_t> src_stride(nd);
+  uint64_t s = 1;
+  for (size_t k = 0; k < nd; ++k) {
+    src_stride[k] = s;
+    s *= shape[k];
+  }
+  uint64_t total = s;
+  if (total == 0) return;
+  std::vector<uint64_t> idx(nd, 0);
+  uint64_t base = 0;
+  for (uint64_t out = 0; out < total; ++out) {
+    std::memcpy(dst + out * item, src + base * item, item);
+    for (size_t k = nd; k-- > 0;) {
+      if (++idx[k] < shape[k]) {
+        base += src_stride[k];
+        break;
+      }
+      base -= src_stride[k] * (shape[k] - 1);
+      idx[k] = 0;
+    }
+  }
+}
+
 void transpose(const std::byte* src, std::byte* dst, const std::vector<uint64_t>& shape,
-               unsigned item) {
+               uint64_t item) {
   switch (item) {
     case 1: transpose_items<1>(src, dst, shape); break;
     case 2: transpose_items<2>(src, dst, shape); break;
     case 4: transpose_items<4>(src, dst, shape); break;
     case 8: transpose_items<8>(src, dst, shape); break;
     case 16: transpose_items<16>(src, dst, shape); break;
-    default: break;  // every npy dtype has one of the sizes above
+    default: transpose_any(src, dst, shape, item); break;  // opaque elements: any size
   }
 }
 
@@ -88,7 +115,7 @@ bool npy_needs_transform(const NpyHeader& header) noexcept {
 
 void npy_to_native_c_order(const NpyHeader& header, std::span<const std::byte> stored,
                            std::span<std::byte> out) noexcept {
-  unsigned item = item_size(header.dtype);
+  uint64_t item = header.item_bytes;
   if (header.fortran_order && header.shape.size() > 1) {
     transpose(stored.data(), out.data(), header.shape, item);
     if (header.big_endian)
@@ -115,6 +142,10 @@ std::shared_ptr<TensorRecord> make_npy_record(std::string name, const NpyHeader&
   rec->stored = stored;
   rec->big_endian = header.big_endian;
   rec->fortran_order = header.fortran_order;
+  if (header.dtype == DType::opaque) {
+    rec->descr = header.descr;
+    rec->item_bytes = header.item_bytes;
+  }
   if (npy_needs_transform(header)) rec->lazy = std::make_unique<NpyTransform>(header);
   return rec;
 }

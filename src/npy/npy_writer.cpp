@@ -10,12 +10,14 @@ namespace tensorio {
 void save_npy(const std::filesystem::path& path, const TensorRef& tensor,
               const SaveOptions& options) {
   detail::check_tensor_ref(tensor, path.string());
-  if (dtype_info(tensor.dtype).numpy_descr.empty()) {
+  bool opaque = tensor.dtype == DType::opaque;
+  if (!opaque && dtype_info(tensor.dtype).numpy_descr.empty()) {
     throw Error(ErrorCode::unrepresentable, path.string(), no_offset,
                 "tensor '" + tensor.name + "': expected a dtype NumPy can store, found " +
                     std::string(dtype_name(tensor.dtype)));
   }
-  std::string header = serialize_npy_header(tensor.dtype, tensor.shape);
+  std::string header = opaque ? serialize_npy_header(std::string_view(tensor.descr), tensor.shape)
+                              : serialize_npy_header(tensor.dtype, tensor.shape);
   detail::SourcePrefetcher prefetch({tensor.data});
   detail::AtomicWriter out(path, options);
   out.attach(&prefetch);

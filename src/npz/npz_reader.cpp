@@ -265,6 +265,10 @@ class Decoder {
     rec.nbytes = h.payload_bytes;
     rec.big_endian = h.big_endian;
     rec.fortran_order = h.fortran_order;
+    if (h.dtype == DType::opaque) {
+      rec.descr = h.descr;
+      rec.item_bytes = h.item_bytes;
+    }
     rec.file_offset = m.layout.data_offset + h.data_offset;
     rec.stored = file_->bytes().subspan(rec.file_offset, h.payload_bytes);
   }
@@ -326,6 +330,10 @@ struct Builder {
     rec->file = file;
     rec->big_endian = h.big_endian;
     rec->fortran_order = h.fortran_order;
+    if (h.dtype == DType::opaque) {
+      rec->descr = h.descr;
+      rec->item_bytes = h.item_bytes;
+    }
     if (src.deflated) {
       rec->stored = src.data;
       rec->file_offset = src.data_offset;

@@ -47,7 +47,8 @@ std::vector<Member> plan_members(const std::filesystem::path& path,
       throw Error(ErrorCode::duplicate_name, path.string(), no_offset,
                   "expected unique tensor names, found '" + t.name + "' twice");
     }
-    if (dtype_info(t.dtype).numpy_descr.empty()) {
+    bool opaque = t.dtype == DType::opaque;
+    if (!opaque && dtype_info(t.dtype).numpy_descr.empty()) {
       throw Error(ErrorCode::unrepresentable, path.string(), no_offset,
                   "tensor '" + t.name + "': expected a dtype NumPy can store, found " +
                       std::string(dtype_name(t.dtype)));
@@ -59,7 +60,10 @@ std::vector<Member> plan_members(const std::filesystem::path& path,
                       "...': expected a name of at most 65531 bytes, found " +
                       std::to_string(t.name.size()));
     }
-    members.push_back({std::move(name), serialize_npy_header(t.dtype, t.shape), t.data});
+    members.push_back({std::move(name),
+                       opaque ? serialize_npy_header(std::string_view(t.descr), t.shape)
+                              : serialize_npy_header(t.dtype, t.shape),
+                       t.data});
   }
   return members;
 }

@@ -42,6 +42,7 @@ TensorView dequantized(const TensorView& view, DType to) {
   if (!view.valid()) {
     throw Error(ErrorCode::invalid_argument, "", no_offset, "dequantized() of an empty view");
   }
+  if (view.opaque()) detail::throw_opaque(view, "dequantized()");
   if (!can_dequantize(view.dtype()) || !is_dequantize_output(to)) {
     throw Error(ErrorCode::unsupported_dtype, path, no_offset,
                 "tensor '" + view.name() + "': expected a dequantizable dtype to float32, " +

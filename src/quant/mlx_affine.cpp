@@ -124,6 +124,7 @@ MlxAffineViews mlx_affine_views(const TensorView& quantized) {
   }
   const std::string& path = quantized.file_path();
   const std::string& name = quantized.name();
+  if (quantized.opaque()) detail::throw_opaque(quantized, "mlx_affine_views()");
   if (!is_mlx_affine_dtype(quantized.dtype())) {
     throw Error(ErrorCode::unsupported_dtype, path, no_offset,
                 "tensor '" + name + "': expected q4_0, q4_1 or q8_0 for MLX's affine form, found " +

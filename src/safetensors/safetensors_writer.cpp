@@ -52,7 +52,7 @@ std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
     if (code.empty()) {
       throw Error(ErrorCode::unrepresentable, "", no_offset,
                   "tensor '" + t.name + "': expected a dtype safetensors can store, found " +
-                      std::string(dtype_name(t.dtype)));
+                      detail::dtype_for_message(t));
     }
     if (t.name == "__metadata__") {
       throw Error(ErrorCode::invalid_argument, "", no_offset,

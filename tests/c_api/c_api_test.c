@@ -220,7 +220,7 @@ static void test_status_names(void) {
   CHECK_STR(tio_status_name(TIO_ERR_TRAILING_BYTES), "trailing_bytes");
   CHECK_STR(tio_status_name(TIO_ERR_OUT_OF_MEMORY), "out_of_memory");
   CHECK_STR(tio_status_name(TIO_ERR_INTERNAL), "internal");
-  CHECK_STR(tio_status_name((tio_status)36), "unknown");
+  CHECK_STR(tio_status_name((tio_status)38), "unknown");
   CHECK_STR(tio_status_name((tio_status)-1), "unknown");
   CHECK_STR(tio_status_message(TIO_OK), "no error");
   CHECK_STR(tio_status_message(TIO_ERR_TRUNCATED), "the file ends before a structure it declares");
@@ -228,7 +228,9 @@ static void test_status_names(void) {
   CHECK_STR(tio_status_message(TIO_ERR_INTERNAL), "an unexpected failure inside tensorio");
   CHECK_STR(tio_status_message((tio_status)999), "unknown status");
   /* Every mirrored code has a name and a message of its own. */
-  for (int code = TIO_ERR_IO_ERROR; code <= TIO_ERR_TRAILING_BYTES; ++code) {
+  CHECK_STR(tio_status_name(TIO_ERR_OPAQUE_DTYPE), "opaque_dtype");
+  CHECK_STR(tio_status_name(TIO_ERR_OBJECT_DTYPE), "object_dtype");
+  for (int code = TIO_ERR_IO_ERROR; code <= TIO_ERR_OBJECT_DTYPE; ++code) {
     const char* name = tio_status_name((tio_status)code);
     CHECK(name != NULL && strcmp(name, "unknown") != 0 && strcmp(name, "ok") != 0);
     const char* message = tio_status_message((tio_status)code);
@@ -246,8 +248,10 @@ static void test_dtypes(void) {
   CHECK(tio_dtype_name(TIO_DTYPE_COUNT) == NULL);
   CHECK(tio_dtype_name((tio_dtype)-1) == NULL);
 
-  /* Every dtype's name leads back to it. */
+  /* Every dtype's name leads back to it, except opaque's, which names no element type. */
+  CHECK_STR(tio_dtype_name(TIO_DTYPE_OPAQUE), "opaque");
   for (int d = 0; d < TIO_DTYPE_COUNT; ++d) {
+    if (d == TIO_DTYPE_OPAQUE) continue;
     tio_dtype back = TIO_DTYPE_COUNT;
     EXPECT_OK(tio_dtype_from_name(tio_dtype_name((tio_dtype)d), &back));
     CHECK(back == (tio_dtype)d);
@@ -256,6 +260,7 @@ static void test_dtypes(void) {
   EXPECT_ERR(tio_dtype_from_name("float33", &out), TIO_ERR_UNKNOWN_DTYPE, "'float33'");
   CHECK(out == TIO_DTYPE_COUNT);
   EXPECT_ERR(tio_dtype_from_name("Float32", &out), TIO_ERR_UNKNOWN_DTYPE, "'Float32'");
+  EXPECT_ERR(tio_dtype_from_name("opaque", &out), TIO_ERR_UNKNOWN_DTYPE, "'opaque'");
   EXPECT_ERR(tio_dtype_from_name(NULL, &out), TIO_ERR_INVALID_ARGUMENT, "found NULL");
   EXPECT_ERR(tio_dtype_from_name("float32", NULL), TIO_ERR_INVALID_ARGUMENT, "found NULL");
 
@@ -266,7 +271,10 @@ static void test_dtypes(void) {
   CHECK(elements == 32 && bytes == 18);
   EXPECT_OK(tio_dtype_block(TIO_DTYPE_FLOAT6_E2M3FN, &elements, &bytes));
   CHECK(elements == 4 && bytes == 3);
-  EXPECT_ERR(tio_dtype_block(TIO_DTYPE_COUNT, &elements, &bytes), TIO_ERR_UNKNOWN_DTYPE, "50");
+  EXPECT_ERR(tio_dtype_block(TIO_DTYPE_COUNT, &elements, &bytes), TIO_ERR_UNKNOWN_DTYPE, "51");
+  CHECK(elements == 0 && bytes == 0);
+  EXPECT_ERR(tio_dtype_block(TIO_DTYPE_OPAQUE, &elements, &bytes), TIO_ERR_OPAQUE_DTYPE,
+             "tio_tensor_nbytes");
   CHECK(elements == 0 && bytes == 0);
   EXPECT_ERR(tio_dtype_block(TIO_DTYPE_INT8, NULL, &bytes), TIO_ERR_INVALID_ARGUMENT, NULL);
   EXPECT_ERR(tio_dtype_block(TIO_DTYPE_INT8, &elements, NULL), TIO_ERR_INVALID_ARGUMENT, NULL);
@@ -690,7 +698,7 @@ static void test_malformed_files(void) {
 
   write_npy("object.npy", k_magic_v1, 8, "{'descr': '|O', 'fortran_order': False, 'shape': (4,), }",
             32, &path);
-  EXPECT_ERR(tio_open(path, TIO_FORMAT_AUTO, NULL, &a), TIO_ERR_UNSUPPORTED_DTYPE, "object.npy");
+  EXPECT_ERR(tio_open(path, TIO_FORMAT_AUTO, NULL, &a), TIO_ERR_OBJECT_DTYPE, "object.npy");
   free(path);
 
   path = work_path("not_numpy.npy");
@@ -1135,6 +1143,52 @@ static void test_io_error_on_access(void) {
   free(path);
 }
 
+/* A tensor of a NumPy dtype tensorio keeps opaque: its descr, its bytes as stored, and no way
+ * to save one through the C API (its descr cannot be given). */
+static void test_opaque_tensor(void) {
+  char* path = path_in(g_corpus, "npy/good/opaque_unicode.npy");
+  tio_archive* a = NULL;
+  tio_tensor* t = NULL;
+  EXPECT_OK(tio_open(path, TIO_FORMAT_AUTO, NULL, &a));
+  EXPECT_OK(tio_archive_tensor(a, 0, &t));
+  CHECK(tio_tensor_dtype(t) == TIO_DTYPE_OPAQUE);
+  size_t length = 0;
+  CHECK_STR(tio_tensor_descr(t, &length), "<U3");
+  CHECK(length == 3);
+  CHECK(tio_tensor_nbytes(t) == 4 * 12);
+  const void* data = NULL;
+  uint64_t size = 0;
+  EXPECT_OK(tio_tensor_data(t, &data, &size));
+  /* U+00E9 'e acute' as the first UTF-32 code unit of the first element. */
+  CHECK(size == 48 && data != NULL && ((const unsigned char*)data)[0] == 0xe9);
+  CHECK(tio_tensor_descr(NULL, &length) == NULL && length == 0);
+  tio_tensor_free(t);
+  t = NULL;
+  /* Every other tensor has an empty descr. */
+  char* numeric = path_in(g_corpus, "npy/good/f32_2d.npy");
+  tio_archive* b = NULL;
+  EXPECT_OK(tio_open(numeric, TIO_FORMAT_AUTO, NULL, &b));
+  EXPECT_OK(tio_archive_tensor(b, 0, &t));
+  CHECK_STR(tio_tensor_descr(t, NULL), "");
+  tio_tensor_free(t);
+  tio_archive_free(b);
+  free(numeric);
+
+  tio_tensor_desc d = {"s", TIO_DTYPE_OPAQUE, 1, k_ids_shape, k_ids, sizeof k_ids};
+  char* out = work_path("opaque.npy");
+  char* written = (char*)"x";
+  EXPECT_ERR(tio_save(out, &d, 1, NULL, &written), TIO_ERR_INVALID_ARGUMENT, "TIO_DTYPE_OPAQUE");
+  CHECK(written == NULL && !file_exists(out));
+  free(out);
+  tio_archive_free(a);
+  free(path);
+
+  /* Object arrays are refused with their own status. */
+  char* pickle = path_in(g_corpus, "npy/bad/object_dtype__object.npy");
+  EXPECT_ERR(tio_open(pickle, TIO_FORMAT_AUTO, NULL, &a), TIO_ERR_OBJECT_DTYPE, "pickle");
+  free(pickle);
+}
+
 /* ---- Save failures -------------------------------------------------------------------------- */
 
 static void test_save_failures(void) {
@@ -1392,6 +1446,7 @@ int main(int argc, char** argv) {
   test_verify();
   test_bad_compressed_data();
   test_file_changed();
+  test_opaque_tensor();
   test_save_failures();
   test_out_of_memory_on_save();
   test_out_of_memory_on_access();

@@ -31,9 +31,28 @@ inline void exercise_archive(const Archive& archive, const ViolationHandler& on_
     if (!elements || *elements != v.num_elements()) {
       on_violation("tensor '" + v.name() + "': num_elements disagrees with its shape");
     }
-    auto bytes = byte_size(v.dtype(), v.num_elements());
-    if (!bytes || *bytes != v.nbytes()) {
-      on_violation("tensor '" + v.name() + "': nbytes disagrees with dtype x elements");
+    if (v.opaque()) {
+      // Opaque: the element size comes from the descr, and numeric access is refused.
+      if (v.descr().empty() || v.item_bytes() == 0 ||
+          v.item_bytes() * v.num_elements() != v.nbytes() ||
+          (v.num_elements() != 0 && v.nbytes() / v.num_elements() != v.item_bytes())) {
+        on_violation("tensor '" + v.name() + "': opaque, but its descr or item size disagrees");
+      }
+      try {
+        (void)v.as<uint8_t>();
+        on_violation("tensor '" + v.name() + "': opaque, but as<uint8_t>() succeeded");
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::opaque_dtype) {
+          on_violation("tensor '" + v.name() + "': as<T>() of an opaque view gave " +
+                       std::string(error_code_name(e.code())));
+        }
+      }
+    } else {
+      auto bytes = byte_size(v.dtype(), v.num_elements());
+      if (!bytes || *bytes != v.nbytes()) {
+        on_violation("tensor '" + v.name() + "': nbytes disagrees with dtype x elements");
+      }
+      if (!v.descr().empty()) on_violation("tensor '" + v.name() + "': a descr, not opaque");
     }
     if (archive.find(v.name()) == nullptr) {
       on_violation("tensor '" + v.name() + "' is not found by its own name");

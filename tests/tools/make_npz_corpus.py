@@ -21,6 +21,13 @@ GOOD = os.path.join(HERE, "good")
 BAD = os.path.join(HERE, "bad")
 
 
+def npy_object():
+    """An object array's member as NumPy writes it: a header and a pickle (never unpickled)."""
+    b = io.BytesIO()
+    np.save(b, np.array([{"k": 1}, None], dtype=object), allow_pickle=True)
+    return b.getvalue()
+
+
 def npy(a):
     b = io.BytesIO()
     np.save(b, a)
@@ -70,6 +77,35 @@ def write(folder, name, data):
         f.write(bytes(data))
 
 
+def savez_of(arrays, compressed):
+    b = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(b, **arrays)
+    return b.getvalue()
+
+
+def sparse_npz(format_dtype, compressed):
+    """The members scipy.sparse.save_npz writes for a 3x4 CSR matrix (built with NumPy alone)."""
+    return savez_of({
+        "indices": np.array([0, 2, 1, 3], dtype="<i4"),
+        "indptr": np.array([0, 2, 3, 4], dtype="<i4"),
+        "format": np.array("csr", dtype=format_dtype),
+        "shape": np.array([3, 4], dtype="<i8"),
+        "data": np.array([1.0, 2.0, 3.0, 4.0], dtype="<f8"),
+    }, compressed)
+
+
+def mixed_npz(compressed):
+    rec = np.dtype([("name", "<U8"), ("pos", [("x", "<f4"), ("y", "<f4")]), ("n", "<i8", (2,))])
+    return savez_of({
+        "weights": np.arange(12, dtype="<f4").reshape(3, 4),
+        "labels": np.array(["cat", "dog", "bird"], dtype="<U4"),
+        "records": np.array([("a", (1, 2), [3, 4]), ("bb", (5, 6), [7, 8])], dtype=rec),
+        "when": np.array(["2026-12-07", "2000-02-29"], dtype="<M8[D]"),
+        "precise": np.arange(3, dtype=np.longdouble) / 7,
+        "ids": np.arange(5, dtype=">i8"),
+    }, compressed)
+
+
 def good():
     write(GOOD, "numpy_savez.npz", savez_bytes())
     write(GOOD, "numpy_savez_compressed.npz", savez_bytes(True))
@@ -82,9 +118,19 @@ def good():
     write(GOOD, "raw_member.npz", zip_bytes([("a.npy", npy(A)), ("meta.txt", b"hello")],
                                              zipfile.ZIP_DEFLATED))
     write(GOOD, "directory_entry.npz", zip_bytes([("d/", b""), ("d/a.npy", npy(A))]))
+    # Archives with members of dtypes tensorio keeps opaque beside numeric ones, as NumPy writes
+    # them: scipy.sparse.save_npz's layout (its 'format' member a unicode string, a byte string
+    # in files of older SciPy versions), and records, in stored and deflated archives.
+    for compressed in (False, True):
+        suffix = "_compressed" if compressed else ""
+        write(GOOD, "opaque_sparse_csr%s.npz" % suffix, sparse_npz("<U3", compressed))
+        write(GOOD, "opaque_mixed%s.npz" % suffix, mixed_npz(compressed))
+    write(GOOD, "opaque_sparse_csr_old_scipy.npz", sparse_npz("|S3", False))
 
 
 def bad():
+    write(BAD, "object_dtype__object_member_among_numeric.npz",
+          zip_bytes([("a.npy", npy(A)), ("o.npy", npy_object())]))
     z = savez_bytes()
     cd, eocd = cd_offset(z)
     write(BAD, "truncated__in_data.npz", z[:100])

@@ -15,8 +15,18 @@ TEST(DType, TableIsConsistent) {
   std::set<std::string_view> names;
   for (const DTypeInfo& i : all_dtypes()) {
     EXPECT_TRUE(names.insert(i.name).second) << "duplicate name " << i.name;
-    EXPECT_EQ(dtype_from_name(i.name), i.dtype);
     EXPECT_GT(i.block_elements, 0u);
+    if (i.dtype == DType::opaque) {
+      // No element type of its own: not found by name, no size, no format code.
+      EXPECT_EQ(dtype_from_name(i.name), std::nullopt);
+      EXPECT_EQ(i.block_bytes, 0u);
+      EXPECT_EQ(i.kind, DTypeKind::opaque);
+      EXPECT_TRUE(i.numpy_descr.empty() && i.safetensors.empty() && i.ggml_type < 0);
+      EXPECT_EQ(byte_size(i.dtype, 1), std::nullopt);
+      EXPECT_EQ(item_size(i.dtype), 0u);
+      continue;
+    }
+    EXPECT_EQ(dtype_from_name(i.name), i.dtype);
     EXPECT_GT(i.block_bytes, 0u);
     if (!i.safetensors.empty()) {
       EXPECT_EQ(dtype_from_safetensors(i.safetensors), i.dtype);

@@ -28,6 +28,15 @@ std::string preamble(const std::string& dict, int major = 1) {
   return out + h;
 }
 
+// [('a', [('a', ... '<f4' ...)])]: records nested `depth` deep.
+std::string nested_records(int depth) {
+  std::string d;
+  for (int i = 0; i < depth; ++i) d += "[('a', ";
+  d += "'<f4'";
+  for (int i = 0; i < depth; ++i) d += ")]";
+  return d;
+}
+
 NpyHeader parse(const std::string& bytes, const Limits& limits = {}) {
   return parse_npy_header(as_bytes(bytes), "test.npy", limits);
 }
@@ -118,7 +127,8 @@ TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
     EXPECT_EQ(general.dtype, dtype) << code;
     EXPECT_EQ(canonical.descr, descr);
   }
-  for (const char* code : {"f1", "i3", "u16", "V4", "c32", "b2", "?1", "f", "i", "x4", "f16"}) {
+  // (V4, c32 and f16 are fixed-size dtypes tensorio keeps opaque: see OpaqueDescrs below.)
+  for (const char* code : {"f1", "i3", "u16", "b2", "?1", "f", "i", "x4", "f3", "c12"}) {
     for (bool canonical_spelling : {true, false}) {
       std::string descr = std::string("<") + code;
       std::string dict = canonical_spelling
@@ -131,6 +141,64 @@ TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
         EXPECT_EQ(e.code(), ErrorCode::unsupported_dtype) << descr << ": " << e.what();
       }
     }
+  }
+}
+
+// Fixed-size dtypes tensorio keeps opaque: the descr kept as written, the element size NumPy
+// gives it (np.dtype(descr).itemsize), never byte-swapped.
+TEST(NpyHeader, OpaqueDescrs) {
+  const std::pair<const char*, uint64_t> simple[] = {
+      {"|S3", 3},     {"<S1", 1},          {"|a7", 7},     {"<U8", 32},     {">U2", 8},
+      {"|V16", 16},   {"|V5", 5},          {"<f16", 16},   {">f12", 12},    {"<c32", 32},
+      {"<c24", 24},   {"<M8", 8},          {"<M8[ns]", 8}, {">m8[10s]", 8}, {"<M8[D]", 8},
+      {"=m8[us]", 8}, {"<M8[generic]", 8},
+  };
+  for (const auto& [descr, bytes] : simple) {
+    for (bool canonical_spelling : {true, false}) {
+      std::string d = std::string("'") + descr + "'";
+      std::string dict = canonical_spelling
+                             ? "{'descr': " + d + ", 'fortran_order': False, 'shape': (2,), }"
+                             : "{'shape': (2,), 'fortran_order': False, 'descr': " + d + "}";
+      auto h = parse(preamble(dict));
+      EXPECT_EQ(h.dtype, DType::opaque) << descr;
+      EXPECT_EQ(h.descr, descr);
+      EXPECT_EQ(h.item_bytes, bytes) << descr;
+      EXPECT_EQ(h.payload_bytes, 2 * bytes) << descr;
+      EXPECT_FALSE(h.big_endian) << descr;
+    }
+  }
+  const std::pair<const char*, uint64_t> records[] = {
+      {"[('a', '<f4')]", 4},
+      {"[('x', '<f4'), ('y', '<i2'), ('s', '|S3')]", 9},
+      {"[(('A title', 'a'), '<i2'), ('', '|V6'), ('b', '<f8'), ('', '|V8')]", 24},
+      {"[('pos', [('x', '<f4'), ('y', '<f4')]), ('ids', '<i4', (3,)), ('tag', '<U1')]", 24},
+      {"[('m', '<f8', (2, 3)), ('n', '|u1', 5)]", 53},
+      {"[ ( u'a' , '<f4' , ) , ( \"b\" , [ ( 'c' , '>i8' ) ] ) , ]", 12},
+      {"[('a', '<f4', ())]", 4},
+  };
+  for (const auto& [descr, bytes] : records) {
+    auto h = parse(
+        preamble(std::string("{'descr': ") + descr + ", 'fortran_order': False, 'shape': (3,), }"));
+    EXPECT_EQ(h.dtype, DType::opaque) << descr;
+    EXPECT_EQ(h.descr, descr);
+    EXPECT_EQ(h.item_bytes, bytes) << descr;
+    EXPECT_EQ(h.payload_bytes, 3 * bytes) << descr;
+  }
+  auto deep = parse(
+      preamble("{'descr': " + nested_records(16) + ", 'fortran_order': True, 'shape': (2, 2), }"));
+  EXPECT_EQ(deep.item_bytes, 4u);
+  EXPECT_TRUE(deep.fortran_order);
+}
+
+TEST(NpyHeader, SerializeOpaqueDescrsParsesBack) {
+  const uint64_t shape[] = {4, 2};
+  for (std::string descr : {"|S3", "<U8", "[('x', '<f4'), ('y', [('z', '|S2')], (2,))]"}) {
+    std::string bytes = serialize_npy_header(std::string_view(descr), shape);
+    EXPECT_EQ(bytes.size() % 64, 0u);
+    auto h = parse(bytes);
+    EXPECT_EQ(h.dtype, DType::opaque);
+    EXPECT_EQ(h.descr, descr);
+    EXPECT_EQ(h.shape, (std::vector<uint64_t>{4, 2}));
   }
 }
 
@@ -236,13 +304,34 @@ std::vector<BadCase> bad_cases() {
        ErrorCode::size_overflow},
       {"bytes_overflow", dict_with("'<f8'", "False", "(4611686018427387904,)"),
        ErrorCode::size_overflow},
-      {"object_dtype", dict_with("'|O'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"string_dtype", dict_with("'<U3'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"bytes_dtype", dict_with("'|S5'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"datetime_dtype", dict_with("'<M8[ns]'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"void_dtype", dict_with("'|V8'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"long_double", dict_with("'<f16'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"structured", dict_with("[('a', '<f4')]", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"object_dtype", dict_with("'|O'", "False", "(2,)"), ErrorCode::object_dtype},
+      {"object_field", dict_with("[('a', '<f4'), ('o', '|O')]", "False", "(2,)"),
+       ErrorCode::object_dtype},
+      {"string_zero_width", dict_with("'<U0'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"string_no_width", dict_with("'|S'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"string_leading_zero", dict_with("'|S05'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"unicode_width_overflow", dict_with("'<U4611686018427387904'", "False", "(2,)"),
+       ErrorCode::size_overflow},
+      {"datetime_bad_unit", dict_with("'<M8[parsec]'", "False", "(2,)"),
+       ErrorCode::unsupported_dtype},
+      {"datetime_wide", dict_with("'<M16'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"record_empty", dict_with("[]", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"record_zero_size", dict_with("[('a', '<f4', (0,))]", "False", "(2,)"),
+       ErrorCode::unsupported_dtype},
+      {"record_repeated_field", dict_with("[('a', '<f4'), ('a', '<f4')]", "False", "(2,)"),
+       ErrorCode::bad_header},
+      {"record_unquoted_name", dict_with("[(a, '<f4')]", "False", "(2,)"), ErrorCode::bad_header},
+      {"record_missing_descr", dict_with("[('a',)]", "False", "(2,)"), ErrorCode::bad_header},
+      {"record_negative_subarray", dict_with("[('a', '<f4', (-2,))]", "False", "(2,)"),
+       ErrorCode::bad_header},
+      {"record_bad_field_dtype", dict_with("[('a', '<f3')]", "False", "(2,)"),
+       ErrorCode::unsupported_dtype},
+      {"record_size_overflow",
+       dict_with("[('a', '<f8', (4294967296, 4294967296))]", "False", "(2,)"),
+       ErrorCode::size_overflow},
+      {"record_unterminated", dict_with("[('a', '<f4'", "False", "(2,)"), ErrorCode::bad_header},
+      {"record_too_deep", dict_with(nested_records(17), "False", "(2,)"),
+       ErrorCode::limit_exceeded},
       {"bad_byte_order", dict_with("'!f4'", "False", "(2,)"), ErrorCode::unsupported_dtype},
       {"descr_too_short", dict_with("'f'", "False", "(2,)"), ErrorCode::unsupported_dtype},
       {"escape_in_string", dict_with("'<f\\x34'", "False", "(2,)"), ErrorCode::bad_header},

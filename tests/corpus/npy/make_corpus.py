@@ -36,6 +36,29 @@ def main():
         "c64_be_fortran.npy": np.asfortranarray((np.arange(6) + 1j).astype(">c8").reshape(2, 3)),
         "empty.npy": np.zeros((0, 4), dtype="<u8"),
     }
+    # Fixed-size dtypes tensorio opens as opaque tensors (bytes and descr kept as stored).
+    point = np.dtype([("x", "<f4"), ("y", "<f4")])
+    good.update({
+        "opaque_bytes.npy": np.array([b"abc", b"de", b""], dtype="|S3"),
+        "opaque_unicode.npy": np.array([["\u00e9t\u00e9", "a"], ["\U0001f600", ""]], dtype="<U3"),
+        "opaque_unicode_be.npy": np.array(["big", "end"], dtype=">U4"),
+        "opaque_record.npy": np.array([(1.5, 2, b"ab"), (-3.0, 7, b"")],
+                                      dtype=[("f", "<f8"), ("i", "<i2"), ("s", "|S2")]),
+        "opaque_record_nested.npy": np.array(
+            [((1.0, 2.0), [1, 2, 3], "p"), ((3.0, 4.0), [4, 5, 6], "q")],
+            dtype=[("pos", point), ("ids", "<i4", (3,)), ("tag", "<U1")]),
+        "opaque_record_titled_padded.npy": np.zeros(
+            3, dtype=np.dtype({"names": ["a", "b"], "formats": ["<i2", "<f8"],
+                               "offsets": [0, 8], "titles": ["A title", None],
+                               "itemsize": 24})),
+        "opaque_long_double.npy": np.arange(4, dtype=np.longdouble) / 3,
+        "opaque_void.npy": np.array([b"\x00\x01\x02\x03\x04"] * 2, dtype="|V5"),
+        "opaque_datetime.npy": np.array(["2026-12-07T04:00", "1970-01-01"], dtype="<M8[m]"),
+        "opaque_timedelta.npy": np.array([1, -2, 3], dtype="<m8[10s]"),
+        "opaque_unicode_fortran.npy": np.asfortranarray(
+            np.array([["a", "bb", "ccc"], ["d", "ee", "fff"]], dtype="<U3")),
+        "opaque_bytes_empty.npy": np.zeros((0, 3), dtype="|S7"),
+    })
     os.makedirs(os.path.join(HERE, "good"), exist_ok=True)
     for name, arr in good.items():
         np.save(os.path.join(HERE, "good", name), arr)
@@ -63,9 +86,29 @@ def main():
         "size_overflow__element_count.npy": d("'<f8'", "(4294967296, 4294967296)"),
         "size_overflow__byte_count.npy": d("'<c16'", "(2305843009213693952,)"),
         "bad_shape__negative_dim.npy": d("'<f4'", "(-1,)"),
-        "unsupported_dtype__object.npy": d("'|O'", "(1,)") + b"\x00" * 8,
-        "unsupported_dtype__unicode.npy": d("'<U4'", "(1,)") + b"\x00" * 16,
-        "unsupported_dtype__structured.npy": d("[('a', '<f4')]", "(1,)") + b"\x00" * 4,
+        # Object arrays are pickles: refused whatever their shape, alone or inside records.
+        "object_dtype__object.npy": d("'|O'", "(1,)") + b"\x00" * 8,
+        "object_dtype__record_with_object_field.npy":
+            d("[('a', '<f4'), ('b', '|O')]", "(1,)") + b"\x00" * 12,
+        "object_dtype__nested_object_field.npy":
+            d("[('a', [('x', '<i4'), ('o', '|O')])]", "(1,)") + b"\x00" * 12,
+        # Fixed-size dtypes tensorio keeps opaque, spelled wrongly.
+        "unsupported_dtype__unicode_zero_width.npy": d("'<U0'", "(1,)"),
+        "unsupported_dtype__float_3_bytes.npy": d("'<f3'", "(1,)") + b"\x00" * 3,
+        "unsupported_dtype__integer_16_bytes.npy": d("'<i16'", "(1,)") + b"\x00" * 16,
+        "unsupported_dtype__datetime_bad_unit.npy": d("'<M8[fortnight]'", "(1,)") + b"\x00" * 8,
+        "size_overflow__unicode_width.npy":
+            d("'<U18446744073709551615'", "(1,)") + b"\x00" * 8,
+        "unsupported_dtype__empty_record.npy": d("[]", "(1,)"),
+        "bad_header__record_field_repeated.npy":
+            d("[('a', '<f4'), ('a', '<i4')]", "(1,)") + b"\x00" * 8,
+        "bad_header__record_field_unterminated.npy": d("[('a', '<f4'", "(1,)"),
+        "bad_header__record_field_without_descr.npy": d("[('a',)]", "(1,)"),
+        "limit_exceeded__records_nested_too_deep.npy":
+            d("[('a', " * 17 + "'<f4'" + ")]" * 17, "(1,)") + b"\x00" * 4,
+        "size_overflow__record_subarray.npy":
+            d("[('a', '<f8', (4294967296, 4294967296))]", "(1,)"),
+        "truncated__unicode_payload.npy": d("'<U4'", "(2,)") + b"\x00" * 16,
         "bad_header__missing_key.npy": preamble("{'descr': '<f4', 'shape': (1,), }") + b"\x00" * 4,
         "bad_header__extra_key.npy":
             preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 0}") + b"\x00" * 4,
