@@ -10,8 +10,8 @@
 #include "core/byte_cursor.hpp"
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
-#include "npy/npy_descr.hpp"
 #include "npy/npy_header.hpp"
+#include "npy/opaque_descr.hpp"
 #include "tensorio/npy.hpp"
 
 namespace tensorio {

@@ -1,4 +1,4 @@
-#include "npy/npy_descr.hpp"
+#include "npy/opaque_descr.hpp"
 
 #include <charconv>
 #include <optional>
