@@ -50,15 +50,21 @@ py::array copied(const py::dtype& dt, std::span<const uint64_t> shape,
 
 // The array presenting `view`, over `anchor`'s owner. Read-only arrays point at the bytes the
 // view presents. Writable ones (for PyTorch) never point into the shared mapping: bytes that lie
-// in the file go through the private copy-on-write mapping (or are copied when misaligned), and
-// a transform's own buffer is handed over, or copied when `copy_owned` (the archive is shared
-// with later calls that must see the original values).
+// in the file are reached through a private copy-on-write mapping (copied when misaligned), and
+// a transform's own buffer is handed over. When the archive is `shared` (an open() object,
+// asked again and again), every writable array is private to the call: a mapping of its own,
+// or a copy of a transform's buffer, so a write never shows in a later get().
 py::array present(OpenedFile& f, const TensorView& view, const py::dtype& dt, py::handle anchor,
-                  bool writable, bool copy_owned) {
+                  bool writable, bool shared) {
   std::span<const std::byte> bytes = presented_bytes(view);
   if (!writable || bytes.empty()) return array_over(dt, view.shape(), bytes.data(), anchor);
-  const bool in_file = bytes.data() == view.stored_bytes().data();
-  if (in_file ? !view.aligned() : copy_owned) return copied(dt, view.shape(), bytes);
+  const bool in_file = OpenedFile::in_file(view, bytes.data());
+  if (in_file ? !view.aligned() : shared) return copied(dt, view.shape(), bytes);
+  if (in_file && shared) {
+    auto* range = f.private_range(view).release();
+    py::capsule owner(range, [](void* p) { delete static_cast<PrivateSources::Range*>(p); });
+    return array_over(dt, view.shape(), range->data(), owner);
+  }
   return array_over(dt, view.shape(), f.writable_address(view, bytes.data()), anchor);
 }
 

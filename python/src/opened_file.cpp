@@ -115,9 +115,8 @@ const Entry& OpenedFile::at(std::string_view name) const {
 }
 
 std::byte* OpenedFile::writable_address(const tensorio::TensorView& view, const std::byte* bytes) {
-  auto stored = view.stored_bytes();
-  if (bytes != nullptr && bytes == stored.data()) {
-    return sources_.address(view.file_path(), view.file_offset(), stored.size());
+  if (in_file(view, bytes)) {
+    return sources_.address(view.file_path(), view.file_offset(), view.stored_bytes().size());
   }
   // An owned buffer of the view (a transform's output).
   return const_cast<std::byte*>(bytes);

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -63,6 +64,14 @@ class OpenedFile {
   // for bytes that lie in the file's mapping, the same bytes in a private copy-on-write mapping.
   // `bytes` is what the caller took from the view (its data() or stored_bytes()).
   std::byte* writable_address(const tensorio::TensorView& view, const std::byte* bytes);
+  // True when `bytes` (taken from `view`) lie in the file rather than in a transform's buffer.
+  static bool in_file(const tensorio::TensorView& view, const std::byte* bytes) {
+    return bytes != nullptr && bytes == view.stored_bytes().data();
+  }
+  // The bytes of `view`, which lie in the file, in a private mapping of their own.
+  std::unique_ptr<PrivateSources::Range> private_range(const tensorio::TensorView& view) {
+    return sources_.map_range(view.file_path(), view.file_offset(), view.stored_bytes().size());
+  }
 
  private:
   std::string format_;

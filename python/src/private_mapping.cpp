@@ -65,8 +65,8 @@ void PrivateSources::check_pinned(const std::string& path) const {
   }
 }
 
-std::byte* PrivateSources::address(const std::string& path, uint64_t offset, uint64_t size) {
-  std::lock_guard lock(mu_);
+PrivateSources::Source& PrivateSources::checked_source(const std::string& path, uint64_t offset,
+                                                       uint64_t size) {
   auto it = sources_.find(path);
   if (it == sources_.end()) it = sources_.emplace(path, open_source(path)).first;
   Source& s = it->second;
@@ -75,6 +75,12 @@ std::byte* PrivateSources::address(const std::string& path, uint64_t offset, uin
                 "expected " + std::to_string(size) + " bytes of tensor data here, found the file " +
                     std::to_string(s.size) + " bytes long (it changed since it was opened)");
   }
+  return s;
+}
+
+std::byte* PrivateSources::address(const std::string& path, uint64_t offset, uint64_t size) {
+  std::lock_guard lock(mu_);
+  Source& s = checked_source(path, offset, size);
   if (s.size == 0) return nullptr;
   if (s.base == nullptr) {
     void* p = ::mmap(nullptr, s.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd, 0);
@@ -86,6 +92,32 @@ std::byte* PrivateSources::address(const std::string& path, uint64_t offset, uin
     s.base = p;
   }
   return static_cast<std::byte*>(s.base) + offset;
+}
+
+}  // namespace tensorio_py
+
+namespace tensorio_py {
+
+PrivateSources::Range::~Range() {
+  if (base_ != nullptr) ::munmap(base_, length_);
+}
+
+std::unique_ptr<PrivateSources::Range> PrivateSources::map_range(const std::string& path,
+                                                                 uint64_t offset, uint64_t size) {
+  std::lock_guard lock(mu_);
+  Source& s = checked_source(path, offset, size);
+  if (size == 0) return std::make_unique<Range>(nullptr, 0, nullptr);
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset / page * page;
+  const auto length = static_cast<size_t>(offset + size - start);
+  void* p = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd,
+                   static_cast<off_t>(start));
+  if (p == MAP_FAILED) {
+    throw Error(ErrorCode::io_error, path, offset,
+                "expected a private mapping of the tensor, found mmap failing: " +
+                    std::string(std::strerror(errno)));
+  }
+  return std::make_unique<Range>(p, length, static_cast<std::byte*>(p) + (offset - start));
 }
 
 }  // namespace tensorio_py

@@ -35,7 +35,26 @@ class PrivateSources {
 
   // A writable copy-on-write address of bytes [offset, offset + size) of `path` (opened and
   // mapped on first use). Throws Error(file_changed) when the file is shorter than that.
+  // Every caller shares the one private mapping of the file (a write is seen by every array
+  // over it): for arrays handed out once, as load() does.
   std::byte* address(const std::string& path, uint64_t offset, uint64_t size);
+
+  // A private mapping of its own of bytes [offset, offset + size) of `path`: writes through it
+  // are seen by nobody else (for arrays handed out again and again, as open().get() does).
+  class Range {
+   public:
+    Range(void* base, size_t length, std::byte* data) : base_(base), length_(length), data_(data) {}
+    Range(const Range&) = delete;
+    Range& operator=(const Range&) = delete;
+    ~Range();
+    std::byte* data() const noexcept { return data_; }
+
+   private:
+    void* base_;
+    size_t length_;
+    std::byte* data_;
+  };
+  std::unique_ptr<Range> map_range(const std::string& path, uint64_t offset, uint64_t size);
 
  private:
   struct Source {
@@ -46,6 +65,9 @@ class PrivateSources {
     void* base = nullptr;
   };
   static Source open_source(const std::string& path);
+  // The source of `path` (opened on first use), checked to hold [offset, offset + size).
+  // Call with mu_ held.
+  Source& checked_source(const std::string& path, uint64_t offset, uint64_t size);
 
   mutable std::mutex mu_;
   std::map<std::string, Source> sources_;

@@ -142,8 +142,12 @@ def savez(file: PathLike, *args: Any, **kwds: Any) -> None:
 
 
 def savez_compressed(file: PathLike, *args: Any, **kwds: Any) -> None:
-    """As :func:`savez`, DEFLATE-compressed (libdeflate level 6, members compressed in parallel
-    on all cores), readable by ``numpy.load``. Atomic; the GIL is released while writing."""
+    """Saves several arrays into a DEFLATE-compressed .npz (``.npz`` appended unless present),
+    as ``numpy.savez_compressed``/``mlx.core.savez_compressed``: positional arrays are named
+    ``arr_0``, ``arr_1``, ... after the keyword ones; a clash is a ValueError. Compressed with
+    libdeflate at level 6 (zlib's default, which NumPy uses), members in parallel on all cores;
+    ``numpy.load`` and ``zipfile`` read the result. Atomic; the GIL is released while
+    compressing and writing."""
     path = _formats.save_target(_formats.fspath(file, "savez_compressed"), ".npz")
     _save("npz", path, _inputs.savez_saveables(args, kwds), [], True, 6)
 

@@ -73,7 +73,8 @@ def _from_array(name: str, array: np.ndarray) -> Saveable:
                         "dtype (expected bool, integers, floats, complex, bfloat16 or float8)")
     if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and sys.byteorder == "big"):
         array = array.astype(array.dtype.newbyteorder("<"))
-    array = np.ascontiguousarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
     return name, dtype, tuple(array.shape), _flat_bytes(array)
 
 
@@ -138,6 +139,17 @@ def _int_dtype(values: list, key: str) -> type:
 
 def _gguf_value(key: str, v: Any) -> Any:
     torch = sys.modules.get("torch")
+    if torch is not None and isinstance(v, torch.Tensor):
+        v = v.detach().cpu().numpy()
+    # NumPy scalars first: np.float64 is also a Python float, and its dtype is kept.
+    if isinstance(v, (np.ndarray, np.generic)):
+        a = np.asarray(v)
+        if a.ndim > 1:
+            raise ValueError(f"[save_gguf] metadata '{key}': cannot save arrays with more than "
+                             "one dimension")
+        if a.ndim == 1 and a.size == 0:
+            raise ValueError(f"[save_gguf] metadata '{key}': cannot save empty arrays")
+        return a
     if isinstance(v, str):
         return v
     if isinstance(v, bool):
@@ -159,16 +171,6 @@ def _gguf_value(key: str, v: Any) -> Any:
             return np.array(v, dtype=np.float32)
         raise ValueError(f"metadata '{key}': a list must hold only str, only bool, only int or "
                          "only numbers")
-    if torch is not None and isinstance(v, torch.Tensor):
-        v = v.detach().cpu().numpy()
-    if isinstance(v, (np.ndarray, np.generic)):
-        a = np.asarray(v)
-        if a.ndim > 1:
-            raise ValueError(f"[save_gguf] metadata '{key}': cannot save arrays with more than "
-                             "one dimension")
-        if a.ndim == 1 and a.size == 0:
-            raise ValueError(f"[save_gguf] metadata '{key}': cannot save empty arrays")
-        return a
     raise TypeError(f"metadata '{key}': expected str, int, float, bool, a list of those or a 0-d "
                     f"/ 1-D array, not {type(v).__name__}")
 
