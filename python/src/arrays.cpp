@@ -66,8 +66,8 @@ py::dtype numpy_dtype(DType dtype, const std::string& name, const DtypePolicy& p
     const uint32_t size = tensorio::item_size(dtype);
     if (size != 0 && static_cast<uint32_t>(dt.itemsize()) == size) return dt;
   }
-  throw py::type_error(
-      policy.unsupported.format(py::arg("name") = name, py::arg("dtype") = key).cast<std::string>());
+  throw py::type_error(policy.unsupported.format(py::arg("name") = name, py::arg("dtype") = key)
+                           .cast<std::string>());
 }
 
 py::array make_anchor(py::handle owner, bool writable) {

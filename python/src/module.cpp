@@ -189,8 +189,7 @@ PYBIND11_MODULE(_tensorio, m) {
   register_errors(m);
 
   py::class_<OpenedFile, std::shared_ptr<OpenedFile>>(m, "File")
-      .def(py::init([](std::string path, std::string format, bool verify_crc,
-                       bool private_source) {
+      .def(py::init([](std::string path, std::string format, bool verify_crc, bool private_source) {
              OpenSpec spec{std::move(path), std::move(format), verify_crc, private_source};
              py::gil_scoped_release nogil;
              return std::make_shared<OpenedFile>(spec);
@@ -216,8 +215,8 @@ PYBIND11_MODULE(_tensorio, m) {
              }
              return out;
            })
-      .def("contains", [](const OpenedFile& f,
-                          const std::string& name) { return f.find(name) != nullptr; })
+      .def("contains",
+           [](const OpenedFile& f, const std::string& name) { return f.find(name) != nullptr; })
       .def("load", &load_all, py::arg("extended"), py::arg("unsupported"), py::arg("writable"))
       .def("get", &get_one, py::arg("name"), py::arg("extended"), py::arg("unsupported"),
            py::arg("writable"))

@@ -61,7 +61,6 @@ tensorio::Archive open_pinned(const OpenSpec& spec, PrivateSources& sources) {
 
 OpenedFile::OpenedFile(const OpenSpec& spec)
     : format_(spec.format), archive_(open_pinned(spec, sources_)) {
-
   auto tensors = archive_.tensors();
   entries_.reserve(tensors.size());
   const bool gguf = archive_.format() == tensorio::Format::gguf;

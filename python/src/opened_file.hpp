@@ -31,9 +31,9 @@ namespace tensorio_py {
 
 struct Entry {
   std::string name;
-  tensorio::TensorView view;   // what load() and get() present
-  uint32_t source = 0;         // index of the stored tensor in archive().tensors()
-  bool unsupported = false;    // quantized type without dequantization: `view` is the raw view
+  tensorio::TensorView view;  // what load() and get() present
+  uint32_t source = 0;        // index of the stored tensor in archive().tensors()
+  bool unsupported = false;   // quantized type without dequantization: `view` is the raw view
 };
 
 struct OpenSpec {

@@ -110,8 +110,8 @@ std::unique_ptr<PrivateSources::Range> PrivateSources::map_range(const std::stri
   const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   const uint64_t start = offset / page * page;
   const auto length = static_cast<size_t>(offset + size - start);
-  void* p = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd,
-                   static_cast<off_t>(start));
+  void* p =
+      ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd, static_cast<off_t>(start));
   if (p == MAP_FAILED) {
     throw Error(ErrorCode::io_error, path, offset,
                 "expected a private mapping of the tensor, found mmap failing: " +
