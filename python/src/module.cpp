@@ -34,6 +34,23 @@ using tensorio::TensorView;
 
 OpenedFile& file_of(const py::object& self) { return self.cast<OpenedFile&>(); }
 
+// Tensor names are UTF-8 in safetensors and npz, but a gguf may hold any bytes: those that are
+// not UTF-8 travel as lone surrogates (Python's convention for undecodable file names), so every
+// name round-trips through get(name).
+py::str name_to_py(const std::string& name) {
+  PyObject* o =
+      PyUnicode_DecodeUTF8(name.data(), static_cast<Py_ssize_t>(name.size()), "surrogateescape");
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+std::string name_from_py(const py::str& name) {
+  PyObject* b = PyUnicode_AsEncodedString(name.ptr(), "utf-8", "surrogateescape");
+  if (b == nullptr) throw py::error_already_set();
+  auto bytes = py::reinterpret_steal<py::bytes>(b);
+  return std::string(bytes);
+}
+
 // Runs the transform of `view` (if any) without the GIL.
 void materialize_one(const TensorView& view) {
   if (view.zero_copy()) return;
@@ -92,13 +109,14 @@ py::dict load_all(const py::object& self, const py::dict& extended, const py::st
   py::dict out;
   for (size_t i = 0; i < f.entries().size(); ++i) {
     const Entry& e = f.entries()[i];
-    out[py::str(e.name)] = present(f, e.view, dtypes[i], anchor, writable, false);
+    out[name_to_py(e.name)] = present(f, e.view, dtypes[i], anchor, writable, false);
   }
   return out;
 }
 
-py::array get_one(const py::object& self, const std::string& name, const py::dict& extended,
+py::array get_one(const py::object& self, const py::str& name_obj, const py::dict& extended,
                   const py::str& unsupported, bool writable) {
+  const std::string name = name_from_py(name_obj);
   OpenedFile& f = file_of(self);
   const Entry& e = f.at(name);
   require_supported(f, e);
@@ -107,9 +125,10 @@ py::array get_one(const py::object& self, const std::string& name, const py::dic
   return present(f, e.view, dt, make_anchor(self, writable), writable, true);
 }
 
-py::array get_slice(const py::object& self, const std::string& name,
+py::array get_slice(const py::object& self, const py::str& name_obj,
                     const std::vector<std::pair<uint64_t, uint64_t>>& bounds,
                     const py::dict& extended, const py::str& unsupported, bool writable) {
+  const std::string name = name_from_py(name_obj);
   OpenedFile& f = file_of(self);
   const Entry& e = f.at(name);
   require_supported(f, e);
@@ -133,27 +152,27 @@ py::array get_slice(const py::object& self, const std::string& name,
   return out;
 }
 
-py::array raw_bytes(const py::object& self, const std::string& name) {
+py::array raw_bytes(const py::object& self, const py::str& name) {
   OpenedFile& f = file_of(self);
-  const TensorView& src = f.source_of(f.at(name));
+  const TensorView& src = f.source_of(f.at(name_from_py(name)));
   std::span<const std::byte> stored = src.stored_bytes();
   const uint64_t n = stored.size();
   return array_over(py::dtype("uint8"), {&n, 1}, stored.data(), make_anchor(self, false));
 }
 
-py::tuple info(const py::object& self, const std::string& name) {
+py::tuple info(const py::object& self, const py::str& name) {
   OpenedFile& f = file_of(self);
-  const TensorView& src = f.source_of(f.at(name));
+  const TensorView& src = f.source_of(f.at(name_from_py(name)));
   py::tuple shape(src.shape().size());
   for (size_t i = 0; i < src.shape().size(); ++i) shape[i] = py::int_(src.shape()[i]);
   return py::make_tuple(std::string(tensorio::dtype_name(src.dtype())), shape, src.nbytes(),
                         src.file_offset());
 }
 
-py::array dequantize_one(const py::object& self, const std::string& name, const std::string& to,
+py::array dequantize_one(const py::object& self, const py::str& name, const std::string& to,
                          const py::dict& extended, const py::str& unsupported) {
   OpenedFile& f = file_of(self);
-  const TensorView& src = f.source_of(f.at(name));
+  const TensorView& src = f.source_of(f.at(name_from_py(name)));
   auto dtype = tensorio::dtype_from_name(to);
   if (!dtype || !tensorio::is_dequantize_output(*dtype)) {
     throw py::value_error("dequantize: dtype must be 'float32', 'float16' or 'bfloat16', not '" +
@@ -196,7 +215,14 @@ PYBIND11_MODULE(_tensorio, m) {
            }),
            py::arg("path"), py::arg("format"), py::arg("verify_crc") = false,
            py::arg("private_source") = false)
-      .def_property_readonly("path", [](const OpenedFile& f) { return f.archive().path(); })
+      .def_property_readonly("path",
+                             [](const OpenedFile& f) {
+                               const std::string& p = f.archive().path();
+                               PyObject* o = PyUnicode_DecodeFSDefaultAndSize(
+                                   p.data(), static_cast<Py_ssize_t>(p.size()));
+                               if (o == nullptr) throw py::error_already_set();
+                               return py::reinterpret_steal<py::str>(o);
+                             })
       .def_property_readonly("format", &OpenedFile::format)
       .def_property_readonly("file_size",
                              [](const OpenedFile& f) { return f.archive().file_size(); })
@@ -204,7 +230,8 @@ PYBIND11_MODULE(_tensorio, m) {
       .def("names",
            [](const OpenedFile& f) {
              py::list out(f.entries().size());
-             for (size_t i = 0; i < f.entries().size(); ++i) out[i] = py::str(f.entries()[i].name);
+             for (size_t i = 0; i < f.entries().size(); ++i)
+               out[i] = name_to_py(f.entries()[i].name);
              return out;
            })
       .def("dtype_names",
@@ -215,8 +242,8 @@ PYBIND11_MODULE(_tensorio, m) {
              }
              return out;
            })
-      .def("contains",
-           [](const OpenedFile& f, const std::string& name) { return f.find(name) != nullptr; })
+      .def("contains", [](const OpenedFile& f,
+                          const py::str& name) { return f.find(name_from_py(name)) != nullptr; })
       .def("load", &load_all, py::arg("extended"), py::arg("unsupported"), py::arg("writable"))
       .def("get", &get_one, py::arg("name"), py::arg("extended"), py::arg("unsupported"),
            py::arg("writable"))
@@ -227,15 +254,15 @@ PYBIND11_MODULE(_tensorio, m) {
       .def("dequantize", &dequantize_one, py::arg("name"), py::arg("dtype"), py::arg("extended"),
            py::arg("unsupported"))
       .def("shape",
-           [](const OpenedFile& f, const std::string& name) {
-             const Entry& e = f.at(name);
+           [](const OpenedFile& f, const py::str& name) {
+             const Entry& e = f.at(name_from_py(name));
              py::tuple shape(e.view.shape().size());
              for (size_t i = 0; i < e.view.shape().size(); ++i) shape[i] = e.view.shape()[i];
              return shape;
            })
       .def("dtype_name",
-           [](const OpenedFile& f, const std::string& name) {
-             return std::string(tensorio::dtype_name(f.at(name).view.dtype()));
+           [](const OpenedFile& f, const py::str& name) {
+             return std::string(tensorio::dtype_name(f.at(name_from_py(name)).view.dtype()));
            })
       .def("metadata", [](const OpenedFile& f) { return metadata_of(f.archive()); })
       .def("notes", [](const OpenedFile& f) { return f.archive().notes(); })

@@ -12,7 +12,8 @@ Every file tensorio refuses raises tensorio.Error (a ValueError) with .code nami
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+import os
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import _formats, _frameworks, _inputs
 from ._file import TensorFile, TensorInfo, TensorSlice
@@ -81,7 +82,7 @@ def load(file: PathLike, /, format: Optional[str] = None, return_metadata: bool 
     fw = _frameworks.framework_name(framework)
     if return_metadata and fmt in ("npy", "npz"):
         raise ValueError(f"[load] metadata not supported for format {fmt}")
-    core = _File(path, fmt, verify_crc, fw == "torch")
+    core = _File(os.fsencode(path), fmt, verify_crc, fw == "torch")
     extended, unsupported = _frameworks.policy(fw)
     arrays = core.load(extended, unsupported, fw == "torch")
     if fw == "torch":
@@ -104,7 +105,7 @@ def open(file: PathLike, *, format: Optional[str] = None, framework: str = "nump
     path = _formats.fspath(file, "open")
     fmt = _formats.load_format(path, format)
     fw = _frameworks.framework_name(framework)
-    return TensorFile(_File(path, fmt, verify_crc, True), fw)
+    return TensorFile(_File(os.fsencode(path), fmt, verify_crc, True), fw)
 
 
 def verify(file: PathLike, *, format: Optional[str] = None) -> List[Tuple[str, str]]:
@@ -128,7 +129,7 @@ def save(file: PathLike, arr: Any) -> None:
     tensorio.Error when the format cannot hold it, OSError subclasses when the target cannot be
     written."""
     path = _formats.save_target(_formats.fspath(file, "save"), ".npy")
-    _save("npy", path, [_inputs.saveable("arr", arr)], [])
+    _save("npy", os.fsencode(path), [_inputs.saveable("arr", arr)], [])
 
 
 def savez(file: PathLike, *args: Any, **kwds: Any) -> None:
@@ -138,7 +139,7 @@ def savez(file: PathLike, *args: Any, **kwds: Any) -> None:
     is a ValueError. Each payload starts at a 64-byte file offset, so loading it is zero-copy.
     Atomic; the GIL is released while writing."""
     path = _formats.save_target(_formats.fspath(file, "savez"), ".npz")
-    _save("npz", path, _inputs.savez_saveables(args, kwds), [])
+    _save("npz", os.fsencode(path), _inputs.savez_saveables(args, kwds), [])
 
 
 def savez_compressed(file: PathLike, *args: Any, **kwds: Any) -> None:
@@ -149,7 +150,7 @@ def savez_compressed(file: PathLike, *args: Any, **kwds: Any) -> None:
     ``numpy.load`` and ``zipfile`` read the result. Atomic; the GIL is released while
     compressing and writing."""
     path = _formats.save_target(_formats.fspath(file, "savez_compressed"), ".npz")
-    _save("npz", path, _inputs.savez_saveables(args, kwds), [], True, 6)
+    _save("npz", os.fsencode(path), _inputs.savez_saveables(args, kwds), [], True, 6)
 
 
 def save_safetensors(file: PathLike, arrays: Dict[str, Any],
@@ -159,7 +160,7 @@ def save_safetensors(file: PathLike, arrays: Dict[str, Any],
     tensor is aligned). ``metadata``: ``dict[str, str]`` stored as ``__metadata__`` (anything
     else is a ValueError, as in MLX). Atomic; the GIL is released while writing."""
     path = _formats.save_target(_formats.fspath(file, "save_safetensors"), ".safetensors")
-    _save("safetensors", path, _inputs.saveables(arrays, "save_safetensors"),
+    _save("safetensors", os.fsencode(path), _inputs.saveables(arrays, "save_safetensors"),
           _inputs.safetensors_metadata(metadata))
 
 
@@ -172,4 +173,5 @@ def save_gguf(file: PathLike, arrays: Dict[str, Any],
     float64 (their dtype is kept); float16, bfloat16 and complex are a ValueError, as in MLX.
     Atomic; the GIL is released while writing."""
     path = _formats.save_target(_formats.fspath(file, "save_gguf"), ".gguf")
-    _save("gguf", path, _inputs.saveables(arrays, "save_gguf"), _inputs.gguf_metadata(metadata))
+    _save("gguf", os.fsencode(path), _inputs.saveables(arrays, "save_gguf"),
+          _inputs.gguf_metadata(metadata))

@@ -11,7 +11,7 @@ Q4_0, Q4_1, Q8_0, Q4_K = 2, 3, 8, 12
 
 
 def gstr(s):
-    b = s.encode()
+    b = s if isinstance(s, bytes) else s.encode()
     return struct.pack("<Q", len(b)) + b
 
 
@@ -124,3 +124,12 @@ def test_name_collision_of_the_triplet_is_refused(workdir):
     with pytest.raises(tensorio.Error) as e:
         tensorio.load("c.gguf")
     assert e.value.code == "duplicate_name" and "x.scales" in str(e.value)
+
+
+def test_names_that_are_not_utf8_round_trip(workdir):
+    data = np.arange(4, dtype=np.float32)
+    write_gguf("n.gguf", [(b"w\xff", (4,), 0, data.tobytes())])
+    out = tensorio.load("n.gguf")
+    assert list(out) == ["w\udcff"] and np.array_equal(out["w\udcff"], data)
+    with tensorio.open("n.gguf") as f:
+        assert np.array_equal(f["w\udcff"], data) and f.info("w\udcff").shape == (4,)
