@@ -7,9 +7,11 @@ For each file, medians of --runs runs with a warm page cache:
   load + first touch      the same, then every byte of every array summed
   NumPy                   np.load (npz: every member read; a folder of .npy: np.load of each
                           file with mmap_mode="r"), then the same sum
-The checkpoint holds bfloat16 tensors, which NumPy cannot represent: without ml_dtypes they are
-loaded with framework="torch" (exact bfloat16, copy-on-write), and NumPy's side reads them as
-2-byte void arrays.
+The checkpoint holds bfloat16 tensors, which NumPy cannot represent: without ml_dtypes the files
+that hold them are loaded with framework="torch" (exact bfloat16, copy-on-write; the "fw"
+column says which), and NumPy's side reads them as 2-byte void arrays. The quantized gguf comes
+back as MLX's triplets (uint32 packed codes, float16 scales and biases), which PyTorch before 2.3
+cannot hold (no uint32): it is loaded as NumPy.
 """
 import argparse
 import os
@@ -21,11 +23,12 @@ import numpy as np
 import tensorio
 
 
-def framework():
+def framework(path):
+    """NumPy, unless the file holds a dtype NumPy lacks (bfloat16 without ml_dtypes)."""
     try:
-        import ml_dtypes  # noqa: F401
+        tensorio_load(path, "numpy")
         return "numpy"
-    except ImportError:
+    except TypeError:
         return "torch"
 
 
@@ -73,11 +76,11 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
-    fw = framework()
-    print(f"\nPython: tensorio.load (framework=\"{fw}\") beside NumPy, medians of {args.runs} runs")
-    print(f"{'file':<34} {'tensors':>8} {'load':>10} {'load+touch':>11} {'GB/s':>6} "
+    print(f"\nPython: tensorio.load beside NumPy, medians of {args.runs} runs")
+    print(f"{'file':<30} {'fw':>5} {'tensors':>7} {'load':>10} {'load+touch':>11} {'GB/s':>6} "
           f"{'NumPy':>10} {'NumPy+touch':>12} {'GB/s':>6} {'speed-up':>9}")
     for path in args.paths:
+        fw = framework(path)
         first = tensorio_load(path, fw)
         values = list(first.values())
         nbytes = sum((v.nbytes if isinstance(v, np.ndarray) else v.numel() * v.element_size())
@@ -86,7 +89,7 @@ def main():
         t_load = median_time(lambda: tensorio_load(path, fw), args.runs)
         t_touch = median_time(lambda: touch(tensorio_load(path, fw).values()), args.runs)
         name = os.path.basename(path.rstrip("/"))
-        line = (f"{name:<34} {len(tensorio_load(path, fw)):>8} {t_load * 1e3:>8.2f}ms "
+        line = (f"{name:<30} {fw:>5} {len(tensorio_load(path, fw)):>7} {t_load * 1e3:>8.2f}ms "
                 f"{t_touch * 1e3:>9.1f}ms {nbytes / t_touch / 1e9:>6.2f}")
         if numpy_load(path) is not None:
             t_np = median_time(lambda: numpy_load(path), args.runs)
