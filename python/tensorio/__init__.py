@@ -132,7 +132,7 @@ def save(file: PathLike, arr: Any) -> None:
     _save("npy", os.fsencode(path), [_inputs.saveable("arr", arr)], [])
 
 
-def savez(file: PathLike, *args: Any, **kwds: Any) -> None:
+def savez(file: PathLike, /, *args: Any, **kwds: Any) -> None:
     """Saves several arrays into an uncompressed .npz (``.npz`` appended unless present), as
     ``numpy.savez``/``mlx.core.savez``: positional arrays are named ``arr_0``, ``arr_1``, ...
     and follow the keyword ones (NumPy's order); a keyword ``arr_N`` clashing with a positional
@@ -142,7 +142,7 @@ def savez(file: PathLike, *args: Any, **kwds: Any) -> None:
     _save("npz", os.fsencode(path), _inputs.savez_saveables(args, kwds), [])
 
 
-def savez_compressed(file: PathLike, *args: Any, **kwds: Any) -> None:
+def savez_compressed(file: PathLike, /, *args: Any, **kwds: Any) -> None:
     """Saves several arrays into a DEFLATE-compressed .npz (``.npz`` appended unless present),
     as ``numpy.savez_compressed``/``mlx.core.savez_compressed``: positional arrays are named
     ``arr_0``, ``arr_1``, ... after the keyword ones; a clash is a ValueError. Compressed with

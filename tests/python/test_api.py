@@ -178,3 +178,8 @@ def test_the_installed_package_is_under_test():
         pytest.skip("not run by scripts/test-python")
     assert os.path.realpath(tensorio.__file__).startswith(os.path.realpath(venv))
     assert tensorio._tensorio.__file__.startswith(os.path.dirname(tensorio.__file__))
+
+
+def test_savez_keyword_named_file(workdir):
+    tensorio.savez("k", file=np.zeros(2), arr=np.ones(1))
+    assert set(tensorio.load("k.npz")) == {"file", "arr"}

@@ -2,7 +2,9 @@
 import gc
 import hashlib
 import os
+import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -214,3 +216,62 @@ def test_torch_writes_into_transformed_payloads_stay_private(workdir):
         t += 1
         assert torch.equal(t, torch.from_numpy(x + 1))
         assert digest(name) == before
+
+
+@pytest.mark.parametrize("saver", ["savez_compressed", "save_safetensors"])
+def test_the_gil_is_released_while_saving(workdir, saver):
+    """While a save runs in one thread, this thread must see its temp file: it could not run
+    at all (and would only ever see the renamed result) if the save held the GIL."""
+    rng = np.random.default_rng(4)
+    arrays = {f"w{i}": rng.standard_normal((1024, 1024), dtype=np.float32) for i in range(8)}
+    target = "g.npz" if saver == "savez_compressed" else "g.safetensors"
+    done = threading.Event()
+
+    def save():
+        try:
+            if saver == "savez_compressed":
+                tensorio.savez_compressed("g", **arrays)
+            else:
+                tensorio.save_safetensors("g", arrays)
+        finally:
+            done.set()
+
+    t = threading.Thread(target=save)
+    t.start()
+    seen = False
+    while not done.is_set():
+        if any(n.startswith(f".{target}") for n in os.listdir(".")):
+            seen = True
+            break
+    t.join()
+    assert seen, "the saving thread held the GIL for the whole write"
+    assert os.path.exists(target)
+
+
+def test_the_gil_is_released_while_inflating(workdir):
+    """A load that inflates runs beside a Python thread that keeps counting."""
+    rng = np.random.default_rng(5)
+    np.savez_compressed("c.npz", **{f"w{i}": rng.standard_normal(1 << 20) for i in range(16)})
+    ticks = []
+    started, done = threading.Event(), threading.Event()
+
+    def count():
+        started.set()
+        while not done.is_set():
+            ticks.append(1)
+            time.sleep(0)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    started.wait()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)  # without a release inside load(), the counter never runs
+    try:
+        before = len(ticks)
+        tensorio.load("c.npz")
+        during = len(ticks) - before
+    finally:
+        sys.setswitchinterval(interval)
+        done.set()
+        counter.join()
+    assert during > 0
