@@ -189,3 +189,30 @@ def test_bfloat16_without_ml_dtypes_is_a_type_error_naming_the_ways_out(workdir)
         tensorio.load("b.npy")
     msg = str(e.value)
     assert "'b'" in msg and "bfloat16" in msg and 'framework="torch"' in msg and ".raw(" in msg
+
+
+def test_bfloat16_and_float8_come_from_ml_dtypes_when_importable(workdir, monkeypatch):
+    """ml_dtypes is not packaged for Debian 12, so a stand-in module provides the dtypes (2-
+    and 1-byte void types): what matters is that load() presents the tensors with whatever
+    dtype ml_dtypes gives, over the same bytes."""
+    import types
+    from tensorio import _frameworks
+    fake = types.ModuleType("ml_dtypes")
+    fake.bfloat16 = np.dtype("V2")
+    fake.float8_e4m3fn = np.dtype("V1")
+    monkeypatch.setitem(sys.modules, "ml_dtypes", fake)
+    _frameworks.numpy_policy.cache_clear()
+    try:
+        bits = np.array([0x3F80, 0xC000, 0x7FC0], np.uint16)
+        np.save("b.npy", bits.view("V2"))
+        got = tensorio.load("b.npy")
+        assert got.dtype == fake.bfloat16 and got.view(np.uint16).tolist() == bits.tolist()
+        assert not got.flags.writeable
+        with open("f8.safetensors", "wb") as f:
+            header = b'{"x":{"dtype":"F8_E4M3","shape":[3],"data_offsets":[0,3]}}'
+            header += b" " * (-len(header) % 8)
+            f.write(len(header).to_bytes(8, "little") + header + bytes([0x38, 0xB8, 0x7E]))
+        x = tensorio.load("f8.safetensors")["x"]
+        assert x.dtype == fake.float8_e4m3fn and x.view(np.uint8).tolist() == [0x38, 0xB8, 0x7E]
+    finally:
+        _frameworks.numpy_policy.cache_clear()
