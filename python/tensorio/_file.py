@@ -14,8 +14,9 @@ from ._tensorio import File
 
 class TensorInfo(NamedTuple):
     """A stored tensor as the file describes it: tensorio's dtype name ('float32', 'bfloat16',
-    'q4_k', ...), row-major shape, bytes stored, and absolute offset of those bytes in the file
-    (for a deflated npz member: of its compressed stream)."""
+    'q4_k', ...), row-major shape, the bytes of its values in that dtype (quantized types: their
+    blocks; a deflated npz member: inflated, while ``raw()`` gives the compressed stream), and
+    the absolute offset of its stored bytes in the file."""
 
     dtype: str
     shape: Tuple[int, ...]
