@@ -23,7 +23,7 @@ def arrays_of(dtype):
 
 
 @pytest.mark.parametrize("dtype", NUMPY_DTYPES)
-def test_npy_is_byte_identical_to_numpy_and_loads_back(workdir, dtype):
+def test_npy_is_byte_identical_to_numpy_and_loads_back(workdir, cli, dtype):
     for i, shape in enumerate(SHAPES):
         a = sample(dtype, shape, seed=i)
         tensorio.save(f"ours{i}", a)
@@ -31,11 +31,14 @@ def test_npy_is_byte_identical_to_numpy_and_loads_back(workdir, dtype):
         assert open(f"ours{i}.npy", "rb").read() == open(f"theirs{i}.npy", "rb").read()
         assert same(np.load(f"ours{i}.npy"), a)
         assert same(tensorio.load(f"theirs{i}.npy"), a)
+        # The C++ reader and writer (the CLI) on what Python wrote.
+        cli("convert", f"ours{i}.npy", f"cpp{i}.npy")
+        assert same(np.load(f"cpp{i}.npy"), a)
 
 
 @pytest.mark.parametrize("compressed", [False, True])
 @pytest.mark.parametrize("dtype", NUMPY_DTYPES)
-def test_npz_against_numpy_both_ways(workdir, dtype, compressed):
+def test_npz_against_numpy_both_ways(workdir, cli, dtype, compressed):
     arrays = arrays_of(dtype)
     ours = tensorio.savez_compressed if compressed else tensorio.savez
     theirs = np.savez_compressed if compressed else np.savez
@@ -49,6 +52,11 @@ def test_npz_against_numpy_both_ways(workdir, dtype, compressed):
     assert list(loaded) == list(arrays)
     for k, a in arrays.items():
         assert same(loaded[k], a)
+    # The C++ reader and writer (the CLI) on what Python wrote.
+    cli("convert", "ours.npz", "cpp.npz")
+    with np.load("cpp.npz") as z:
+        for k, a in arrays.items():
+            assert same(z[k], a)
 
 
 @pytest.mark.parametrize("fmt", ["safetensors", "gguf"])
