@@ -8,7 +8,8 @@ writes it as a folder of .npy and as an .npz (both with NumPy), converts that wi
 Q4_0 tensors (quantized here, in NumPy, since tensorio does not quantize), then runs
 `tensorio bench` on each and NumPy on the same jobs for npy/npz, and prints one table:
 open time, first-touch, read_into and save throughput, each with its ratio to this machine's
-limit measured in the same run. Formats this build cannot write or read are listed as skipped.
+limit measured in the same run. Then the Python side (scripts/demo_python.py, in .venv): each
+file loaded with tensorio.load beside np.load, with the timings. Formats this build cannot write or read are listed as skipped.
 Everything lives in one temp directory, removed at the end.
 
     scripts/demo [--size-mib N] [--runs N] [--keep DIR]
@@ -263,6 +264,19 @@ def numpy_jobs(kind, path, names, nbytes, runs, scratch, compressed=False):
     return r
 
 
+def python_side(paths, runs):
+    """The same checkpoint loaded from Python: tensorio.load beside np.load (scripts/demo
+    installs the package into .venv)."""
+    venv_python = os.path.join(ROOT, ".venv", "bin", "python")
+    if not os.access(venv_python, os.X_OK):
+        print("skipped the Python side: no .venv (scripts/demo installs the package there)")
+        return
+    p = subprocess.run([venv_python, os.path.join(ROOT, "scripts", "demo_python.py"),
+                        "--runs", str(runs), *paths], check=False)
+    if p.returncode != 0:
+        print(f"the Python side failed (exit {p.returncode})")
+
+
 # ---------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -370,6 +384,7 @@ def main():
               "O_DIRECT; NumPy's is np.load into new arrays.")
         for label, why in skipped:
             print(f"skipped {label}: {why}")
+        python_side([path for _, path, _ in ckpts], args.runs)
         print(f"demo: done in {time.perf_counter() - t_start:.0f} s")
     finally:
         if not args.keep:
