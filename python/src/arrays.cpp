@@ -70,6 +70,28 @@ py::dtype numpy_dtype(DType dtype, const std::string& name, const DtypePolicy& p
                            .cast<std::string>());
 }
 
+py::dtype view_dtype(const tensorio::TensorView& view, const std::string& name,
+                     const DtypePolicy& policy) {
+  if (!view.opaque()) return numpy_dtype(view.dtype(), name, policy);
+  // A dtype tensorio keeps opaque (strings, records, ...): NumPy's own reading of the descr,
+  // which the library has already validated as NumPy reads it. A structured descr is the text
+  // of a list literal: ast.literal_eval evaluates literals only, never code.
+  const std::string& descr = view.descr();
+  py::object spec = py::str(descr);
+  if (!descr.empty() && descr.front() == '[') {
+    spec = py::module_::import("ast").attr("literal_eval")(spec);
+  }
+  py::dtype dt = py::module_::import("numpy.lib.format").attr("descr_to_dtype")(spec);
+  if (static_cast<uint64_t>(dt.itemsize()) != view.item_bytes()) {
+    throw py::type_error("tensor '" + name + "' has the NumPy dtype '" + descr + "' of " +
+                         std::to_string(view.item_bytes()) +
+                         "-byte elements, which this NumPy "
+                         "reads as " +
+                         std::to_string(dt.itemsize()) + " bytes");
+  }
+  return dt;
+}
+
 py::array make_anchor(py::handle owner, bool writable) {
   py::array anchor(py::dtype("uint8"), std::vector<py::ssize_t>{0}, std::vector<py::ssize_t>{},
                    empty_payload, owner);

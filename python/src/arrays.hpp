@@ -16,6 +16,7 @@
 #include <string>
 
 #include "tensorio/dtype.hpp"
+#include "tensorio/tensor_view.hpp"
 
 namespace tensorio_py {
 
@@ -32,6 +33,11 @@ struct DtypePolicy {
 
 // The NumPy dtype for `dtype` (tensor `name` is only used in the TypeError).
 py::dtype numpy_dtype(tensorio::DType dtype, const std::string& name, const DtypePolicy& policy);
+
+// The NumPy dtype of a view's elements: numpy_dtype() of its dtype, or for an opaque view
+// (strings, records, long double, datetime: DType::opaque) the exact dtype its descr names.
+py::dtype view_dtype(const tensorio::TensorView& view, const std::string& name,
+                     const DtypePolicy& policy);
 
 // An empty uint8 array with `owner` as base, read-only unless `writable`.
 py::array make_anchor(py::handle owner, bool writable);

@@ -98,7 +98,7 @@ py::dict load_all(const py::object& self, const py::dict& extended, const py::st
   std::vector<const TensorView*> transforms;
   for (const Entry& e : f.entries()) {
     require_supported(f, e);
-    dtypes.push_back(numpy_dtype(e.view.dtype(), e.name, p));
+    dtypes.push_back(view_dtype(e.view, e.name, p));
     if (!e.view.zero_copy()) transforms.push_back(&e.view);
   }
   {
@@ -120,7 +120,7 @@ py::array get_one(const py::object& self, const py::str& name_obj, const py::dic
   OpenedFile& f = file_of(self);
   const Entry& e = f.at(name);
   require_supported(f, e);
-  py::dtype dt = numpy_dtype(e.view.dtype(), e.name, policy(extended, unsupported));
+  py::dtype dt = view_dtype(e.view, e.name, policy(extended, unsupported));
   materialize_one(e.view);
   return present(f, e.view, dt, make_anchor(self, writable), writable, true);
 }
@@ -132,7 +132,7 @@ py::array get_slice(const py::object& self, const py::str& name_obj,
   OpenedFile& f = file_of(self);
   const Entry& e = f.at(name);
   require_supported(f, e);
-  py::dtype dt = numpy_dtype(e.view.dtype(), e.name, policy(extended, unsupported));
+  py::dtype dt = view_dtype(e.view, e.name, policy(extended, unsupported));
   if (bounds.size() == 1 && e.view.zero_copy()) {
     // Rows of a payload stored in place: a view of just those rows, nothing else touched.
     TensorView rows = e.view.rows(bounds[0].first, bounds[0].second);

@@ -52,13 +52,21 @@ std::vector<tensorio::TensorRef> tensor_refs(const py::list& tensors, BorrowedBu
   refs.reserve(tensors.size());
   for (py::handle item : tensors) {
     auto t = item.cast<py::tuple>();
-    if (t.size() != 4) throw py::value_error("expected (name, dtype, shape, data)");
+    if (t.size() != 4 && t.size() != 5) {
+      throw py::value_error("expected (name, dtype, shape, data[, descr])");
+    }
     tensorio::TensorRef r;
     r.name = t[0].cast<std::string>();
     const auto dname = t[1].cast<std::string>();
-    auto dtype = tensorio::dtype_from_name(dname);
-    if (!dtype) throw py::type_error("tensor '" + r.name + "': unknown dtype " + dname);
-    r.dtype = *dtype;
+    if (dname == "opaque" && t.size() == 5) {
+      // A NumPy dtype tensorio keeps opaque: its descr goes with it, validated by the saver.
+      r.dtype = tensorio::DType::opaque;
+      r.descr = t[4].cast<std::string>();
+    } else {
+      auto dtype = tensorio::dtype_from_name(dname);
+      if (!dtype) throw py::type_error("tensor '" + r.name + "': unknown dtype " + dname);
+      r.dtype = *dtype;
+    }
     for (py::handle d : t[2].cast<py::tuple>()) r.shape.push_back(d.cast<uint64_t>());
     r.data = buffers.borrow(t[3], r.name);
     refs.push_back(std::move(r));

@@ -57,6 +57,10 @@ def load(file: PathLike, /, format: Optional[str] = None, return_metadata: bool 
     materialized now, in parallel, without the GIL; they are read-only too.
     bfloat16 and float8 tensors are ``ml_dtypes`` arrays when ml_dtypes is importable, else a
     TypeError naming the tensor and the ways out (``framework="torch"``, ``open(...).raw``).
+    .npy/.npz arrays of other fixed-size NumPy dtypes (byte and unicode strings, records, long
+    double, datetime, void; tensorio dtype "opaque") come back with their exact NumPy dtype,
+    zero-copy where stored in place, as ``np.load`` gives them; object arrays (pickles) are
+    refused (tensorio.Error, code 'object_dtype') and never unpickled.
 
     PyTorch (``framework="torch"``): bfloat16 and float16 exact; a payload stored in place is a
     zero-copy tensor over a private copy-on-write mapping of the file, so writing to it changes
@@ -125,7 +129,10 @@ def save(file: PathLike, arr: Any) -> None:
     temp file renamed over the target, so a failed save leaves the target untouched. The GIL is
     released while writing.
 
-    Raises TypeError for an object that is no array (or of a dtype no tensor has),
+    Arrays of fixed-size NumPy dtypes with no tensor dtype (strings, records, long double,
+    datetime) are written byte for byte with NumPy's descr, to .npy and .npz only.
+
+    Raises TypeError for an object that is no array (or an object array: a pickle),
     tensorio.Error when the format cannot hold it, OSError subclasses when the target cannot be
     written."""
     path = _formats.save_target(_formats.fspath(file, "save"), ".npy")

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any, List, Tuple
 
 import numpy as np
+from numpy.lib import format as npformat
 
-# (name, tensorio dtype name, shape, flat uint8 view of the C-order little-endian bytes)
-Saveable = Tuple[str, str, Tuple[int, ...], np.ndarray]
+# (name, tensorio dtype name, shape, flat uint8 view of the C-order little-endian bytes), and
+# for dtype "opaque" a fifth item: NumPy's descr of the bytes (kept in their byte order).
+Saveable = Tuple[Any, ...]
 
 _BY_KIND = {
     ("b", 1): "bool",
@@ -66,9 +68,27 @@ def _from_torch(name: str, tensor: Any) -> Saveable:
     return _from_array(name, array)
 
 
+def _opaque(name: str, array: np.ndarray) -> Saveable:
+    """An array of a fixed-size NumPy dtype with no tensor dtype (strings, records, long double,
+    datetime): its bytes as they are, with NumPy's descr, for .npy/.npz (other formats refuse
+    it by name). Object arrays are pickles, which are never written."""
+    if array.dtype.hasobject:
+        raise TypeError(f"cannot save '{name}': arrays of dtype {array.dtype} hold Python "
+                        "objects (NumPy would pickle them; tensorio never writes pickles)")
+    if array.dtype.itemsize == 0:
+        raise TypeError(f"cannot save '{name}': dtype {array.dtype} has 0-byte elements")
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")
+    descr = npformat.dtype_to_descr(array.dtype)
+    text = descr if isinstance(descr, str) else repr(descr)
+    return name, "opaque", tuple(array.shape), _flat_bytes(array), text
+
+
 def _from_array(name: str, array: np.ndarray) -> Saveable:
     dtype = tensorio_dtype(array.dtype)
     if dtype is None:
+        if array.dtype.kind in "SUVMmf" or array.dtype.fields is not None or array.dtype.hasobject:
+            return _opaque(name, array)
         raise TypeError(f"cannot save '{name}': arrays of dtype {array.dtype} have no tensor "
                         "dtype (expected bool, integers, floats, complex, bfloat16 or float8)")
     if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and sys.byteorder == "big"):

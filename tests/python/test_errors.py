@@ -172,8 +172,10 @@ def test_failed_saves_leave_the_target_untouched(workdir):
     with pytest.raises(tensorio.Error):
         tensorio.save_safetensors("keep", {"a": np.ones(3, np.float32),
                                            "c": np.ones(2, np.complex128)})
-    with pytest.raises(TypeError):
+    with pytest.raises(tensorio.Error):
         tensorio.save_safetensors("keep", {"a": np.array(["s"])})
+    with pytest.raises(TypeError):
+        tensorio.save_safetensors("keep", {"a": np.array([None])})
     assert open("keep.safetensors", "rb").read() == before
     assert sorted(os.listdir()) == ["keep.safetensors"]
 
