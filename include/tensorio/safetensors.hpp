@@ -99,9 +99,10 @@ struct TENSORIO_API SafetensorsHeader {
 
 // The complete header block the writer emits for these tensors: the 8-byte length followed by
 // the padded JSON. Also returns (through `order`, when given) the tensors' indices in the order
-// their data follows the header. Throws Error(invalid_argument) for an empty or non-UTF-8 name,
+// their data follows the header. Throws Error(invalid_argument) for a non-UTF-8 name,
 // a name given twice, a metadata key given twice, or data that does not match its shape;
-// Error(unrepresentable) for a dtype safetensors cannot name; Error(header_too_large) past
+// Error(unrepresentable) for a dtype safetensors cannot name or a shape whose dimensions,
+// multiplied left to right as the reference reader does, overflow; Error(header_too_large) past
 // Limits{}.max_header_bytes (the reference writer's cap, which its reader applies too).
 [[nodiscard]] TENSORIO_API std::string serialize_safetensors_header(
     std::span<const TensorRef> tensors, const StringPairs& metadata,

@@ -33,10 +33,6 @@ bool is_safetensors_index(const std::filesystem::path& path) {
 namespace detail {
 
 void check_tensor_ref(const TensorRef& tensor, const std::string& path) {
-  if (tensor.name.empty()) {
-    throw Error(ErrorCode::invalid_argument, path, no_offset,
-                "expected a tensor name, found an empty one");
-  }
   auto elements = element_count(tensor.shape);
   auto bytes = elements ? byte_size(tensor.dtype, *elements) : std::nullopt;
   if (!bytes) {

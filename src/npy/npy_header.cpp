@@ -10,6 +10,7 @@
 #include "core/byte_cursor.hpp"
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
+#include "npy/npy_descr.hpp"
 #include "npy/npy_header.hpp"
 #include "tensorio/npy.hpp"
 
@@ -167,93 +168,11 @@ class DictParser {
   size_t pos_ = 0;
 };
 
-// NumPy type codes (after the byte-order character) this library maps to a dtype.
-struct DescrCode {
-  std::string_view code;
-  DType dtype;
-};
-constexpr DescrCode kDescrCodes[] = {
-    {"b1", DType::bool_},    {"?", DType::bool_},      {"i1", DType::int8},
-    {"i2", DType::int16},    {"i4", DType::int32},     {"i8", DType::int64},
-    {"u1", DType::uint8},    {"u2", DType::uint16},    {"u4", DType::uint32},
-    {"u8", DType::uint64},   {"f2", DType::float16},   {"f4", DType::float32},
-    {"f8", DType::float64},  {"c8", DType::complex64}, {"c16", DType::complex128},
-    {"V2", DType::bfloat16},
-};
-
-// The dtype of a type code in kDescrCodes, without a pass over the table: the length and the
-// kind character pick the one candidate. (A loop of string compares was a quarter of parsing a
-// canonical header.) Checked against the table at compile time below.
-constexpr std::optional<DType> dtype_of_code(std::string_view code) noexcept {
-  if (code.size() == 1) return code[0] == '?' ? std::optional(DType::bool_) : std::nullopt;
-  if (code.size() == 3) return code == "c16" ? std::optional(DType::complex128) : std::nullopt;
-  if (code.size() != 2) return std::nullopt;
-  char kind = code[0], width = code[1];
-  switch (kind) {
-    case 'b': return width == '1' ? std::optional(DType::bool_) : std::nullopt;
-    case 'c': return width == '8' ? std::optional(DType::complex64) : std::nullopt;
-    case 'V': return width == '2' ? std::optional(DType::bfloat16) : std::nullopt;
-    case 'i':
-    case 'u':
-    case 'f': {
-      bool i = kind == 'i', u = kind == 'u';
-      switch (width) {
-        case '1':
-          return i ? std::optional(DType::int8) : u ? std::optional(DType::uint8) : std::nullopt;
-        case '2': return i ? DType::int16 : u ? DType::uint16 : DType::float16;
-        case '4': return i ? DType::int32 : u ? DType::uint32 : DType::float32;
-        case '8': return i ? DType::int64 : u ? DType::uint64 : DType::float64;
-        default: return std::nullopt;
-      }
-    }
-    default: return std::nullopt;
-  }
-}
-
-constexpr bool lookup_matches_table() {
-  for (const DescrCode& e : kDescrCodes) {
-    if (dtype_of_code(e.code) != e.dtype) return false;
-  }
-  return !dtype_of_code("f1") && !dtype_of_code("i3") && !dtype_of_code("V4") &&
-         !dtype_of_code("") && !dtype_of_code("c32");
-}
-static_assert(lookup_matches_table(), "dtype_of_code() disagrees with kDescrCodes");
-
-struct DescrResult {
-  DType dtype;
-  bool big_endian;
-};
-
-[[noreturn]] void refuse_descr(const DictParser& p, std::string_view descr, std::string why) {
-  p.fail("descr '" + std::string(descr) + "': " + why, ErrorCode::unsupported_dtype);
-}
-
-// Maps a NumPy descr ("<f4", ">i8", "|b1", "<V2") to a dtype.
-DescrResult parse_descr(std::string_view descr, const DictParser& p) {
-  auto refuse = [&](std::string why) { refuse_descr(p, descr, std::move(why)); };
-  if (descr.size() < 2) refuse("expected a byte-order character and a type code");
-  char order = descr[0];
-  if (order != '<' && order != '>' && order != '|' && order != '=') {
-    refuse("expected a byte order of '<', '>', '|' or '=', found '" + std::string(1, order) + "'");
-  }
-  std::string_view code = descr.substr(1);
-  if (auto dtype = dtype_of_code(code)) {
-    bool big = order == '>' && item_size(*dtype) > 1;
-    return {*dtype, big};
-  }
-  switch (code[0]) {
-    case 'O': refuse_descr(p, descr, "object arrays hold Python objects, not tensor data");
-    case 'S':
-    case 'a':
-    case 'U': refuse_descr(p, descr, "string dtypes are not tensors");
-    case 'M':
-    case 'm': refuse_descr(p, descr, "datetime/timedelta dtypes are not supported");
-    case 'V':
-      refuse_descr(p, descr,
-                   "void dtypes other than the 2-byte bfloat16 ('<V2') are not supported");
-    case 'f': refuse_descr(p, descr, "this float width (e.g. long double) is not supported");
-    default: refuse_descr(p, descr, "unknown type code '" + std::string(code) + "'");
-  }
+// The dtype of a descr, or Error(unsupported_dtype / unknown_dtype) saying why there is none.
+detail::NpyNumericDescr numeric_descr(std::string_view descr, const DictParser& p) {
+  detail::NpyDescr d = detail::classify_npy_descr(descr);
+  if (!d.numeric) p.fail("descr '" + std::string(descr) + "': " + std::string(d.why), d.code);
+  return *d.numeric;
 }
 
 // The header exactly as numpy.lib.format (and serialize_npy_header) writes it:
@@ -326,14 +245,11 @@ class CanonicalDict {
   }
 
   static bool known_descr(std::string_view descr, NpyHeader& h) {
-    if (descr.size() < 2) return false;
-    char order = descr[0];
-    if (order != '<' && order != '>' && order != '|' && order != '=') return false;
-    auto dtype = dtype_of_code(descr.substr(1));
-    if (!dtype) return false;
+    auto d = detail::classify_npy_descr(descr);
+    if (!d.numeric) return false;
     h.descr = std::string(descr);
-    h.dtype = *dtype;
-    h.big_endian = order == '>' && item_size(*dtype) > 1;
+    h.dtype = d.numeric->dtype;
+    h.big_endian = d.numeric->big_endian;
     return true;
   }
 
@@ -357,12 +273,16 @@ void parse_dict(std::string_view text, const std::string& name, uint64_t base, c
     };
     if (key == "descr") {
       once(have_descr);
-      if (p.peek('[')) {
-        p.fail("descr: structured dtypes (a list of fields) are not supported",
+      if (p.peek('[') || p.peek('{')) {
+        p.fail("descr: structured dtypes (a list or dict of fields) are not supported",
+               ErrorCode::unsupported_dtype);
+      }
+      if (p.peek('(')) {
+        p.fail("descr: subarray dtypes (a tuple of a dtype and a shape) are not supported",
                ErrorCode::unsupported_dtype);
       }
       h.descr = std::string(p.string_literal("descr"));
-      auto d = parse_descr(h.descr, p);
+      auto d = numeric_descr(h.descr, p);
       h.dtype = d.dtype;
       h.big_endian = d.big_endian;
     } else if (key == "fortran_order") {
@@ -430,14 +350,37 @@ void detail::parse_npy_header_into(std::span<const std::byte> bytes, const std::
     parse_dict(text, name, base_offset + dict_offset, limits, h);
   }
 
-  auto elements = element_count(h.shape);
-  auto bytes_needed = elements ? byte_size(h.dtype, *elements) : std::nullopt;
-  if (!bytes_needed) {
-    throw Error(ErrorCode::size_overflow, name, base_offset + dict_offset,
-                "npy header: expected shape x item size to fit in 64 bits, found an overflow");
+  if (auto problem = detail::numpy_shape_problem(h.dtype, h.shape)) {
+    throw Error(problem->code, name, base_offset + dict_offset, "npy header: " + problem->detail);
   }
-  h.num_elements = *elements;
-  h.payload_bytes = *bytes_needed;
+  // Both fit: the checks above bound the product of the non-zero dimensions.
+  h.num_elements = element_count(h.shape).value_or(0);
+  h.payload_bytes = h.num_elements * item_size(h.dtype);
+}
+
+std::optional<detail::NumpyShapeProblem> detail::numpy_shape_problem(
+    DType dtype, std::span<const uint64_t> shape) {
+  constexpr uint64_t kIntpMax = INT64_MAX;
+  uint64_t bytes = item_size(dtype);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] > kIntpMax) {
+      return NumpyShapeProblem{ErrorCode::bad_shape,
+                               "expected dimensions below 2^63 (NumPy's intp), found shape[" +
+                                   std::to_string(i) + "] = " + std::to_string(shape[i])};
+    }
+    if (shape[i] == 0) continue;
+    auto next = checked_mul(bytes, shape[i]);
+    if (!next || *next > kIntpMax) {
+      return NumpyShapeProblem{
+          ErrorCode::size_overflow,
+          "expected the item size times the non-zero dimensions to be below 2^63 (NumPy's "
+          "limit, \"array is too big\"; a zero dimension does not lift it), found a product "
+          "that overflows at shape[" +
+              std::to_string(i) + "]"};
+    }
+    bytes = *next;
+  }
+  return std::nullopt;
 }
 
 std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
@@ -445,6 +388,10 @@ std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
   if (descr.empty()) {
     throw Error(ErrorCode::unrepresentable, "", no_offset,
                 "npy: expected a dtype NumPy can name, found " + std::string(dtype_name(dtype)));
+  }
+  // A shape NumPy cannot create would give a file no NumPy can load.
+  if (auto problem = detail::numpy_shape_problem(dtype, shape)) {
+    throw Error(ErrorCode::unrepresentable, "", no_offset, "npy: " + problem->detail);
   }
   // Exactly numpy.lib.format._write_array_header: sorted keys, repr() values, "', " separators
   // and a trailing ", " before '}', then spaces so the first axis can grow in place.

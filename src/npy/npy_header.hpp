@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -13,6 +14,16 @@ namespace tensorio::detail {
 // parse_npy_header() into `h`, reusing its storage: an opener that decodes thousands of
 // headers keeps one NpyHeader per thread, and its shape's capacity saves an allocation per
 // header. Every field is set on success; after an Error, `h` holds nothing meaningful.
+// NumPy's limits on a shape, which it applies when it creates the array: every dimension is an
+// intp (below 2^63), and the item size times the product of the non-zero dimensions is at most
+// 2^63 - 1 ("array is too big"; a zero dimension does not excuse the others). The first limit
+// `shape` breaks (bad_shape for a dimension, size_overflow for the product), or nothing.
+struct NumpyShapeProblem {
+  ErrorCode code;
+  std::string detail;
+};
+std::optional<NumpyShapeProblem> numpy_shape_problem(DType dtype, std::span<const uint64_t> shape);
+
 void parse_npy_header_into(std::span<const std::byte> bytes, const std::string& name,
                            const Limits& limits, uint64_t base_offset, NpyHeader& h);
 

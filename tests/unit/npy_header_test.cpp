@@ -97,8 +97,9 @@ TEST(NpyHeader, AllByteOrdersAndBfloat16) {
 }
 
 // Every type code, through the canonical fast path (NumPy's exact spelling) and the general
-// parser (another spelling of the same dict): both give the same dtype, and both refuse codes
-// outside the table with unsupported_dtype.
+// parser (another spelling of the same dict): both give the same dtype, and both refuse what
+// they must with the same code (tests/interop/npy_interop.py checks every spelling against
+// np.dtype itself).
 TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
   const std::pair<const char*, DType> known[] = {
       {"b1", DType::bool_},    {"?", DType::bool_},      {"i1", DType::int8},
@@ -106,32 +107,105 @@ TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
       {"u1", DType::uint8},    {"u2", DType::uint16},    {"u4", DType::uint32},
       {"u8", DType::uint64},   {"f2", DType::float16},   {"f4", DType::float32},
       {"f8", DType::float64},  {"c8", DType::complex64}, {"c16", DType::complex128},
-      {"V2", DType::bfloat16},
+      {"V2", DType::bfloat16}, {"f", DType::float32},    {"d", DType::float64},
+      {"e", DType::float16},   {"b", DType::int8},       {"B", DType::uint8},
+      {"h", DType::int16},     {"H", DType::uint16},     {"i", DType::int32},
+      {"I", DType::uint32},    {"q", DType::int64},      {"Q", DType::uint64},
+      {"F", DType::complex64}, {"D", DType::complex128},
   };
   for (const auto& [code, dtype] : known) {
-    std::string descr = std::string("<") + code;
-    auto canonical =
-        parse(preamble("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }"));
-    auto general =
-        parse(preamble("{'shape': (2,), 'descr': '" + descr + "', 'fortran_order': False}"));
-    EXPECT_EQ(canonical.dtype, dtype) << code;
-    EXPECT_EQ(general.dtype, dtype) << code;
-    EXPECT_EQ(canonical.descr, descr);
+    for (const char* order : {"<", "", "|", "="}) {
+      std::string descr = order + std::string(code);
+      auto canonical =
+          parse(preamble("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }"));
+      auto general =
+          parse(preamble("{'shape': (2,), 'descr': '" + descr + "', 'fortran_order': False}"));
+      EXPECT_EQ(canonical.dtype, dtype) << descr;
+      EXPECT_EQ(general.dtype, dtype) << descr;
+      EXPECT_FALSE(canonical.big_endian) << descr;
+      EXPECT_EQ(canonical.descr, descr);
+    }
+    auto big = parse(preamble(std::string("{'descr': '>") + code +
+                              "', 'fortran_order': False, 'shape': (2,), }"));
+    EXPECT_EQ(big.big_endian, item_size(dtype) > 1) << code;
   }
-  for (const char* code : {"f1", "i3", "u16", "V4", "c32", "b2", "?1", "f", "i", "x4", "f16"}) {
+  const std::pair<const char*, ErrorCode> refused[] = {
+      {"<f1", ErrorCode::unknown_dtype},       {"<i3", ErrorCode::unknown_dtype},
+      {"<u16", ErrorCode::unknown_dtype},      {"<b2", ErrorCode::unknown_dtype},
+      {"<?1", ErrorCode::unknown_dtype},       {"<x4", ErrorCode::unknown_dtype},
+      {"!f4", ErrorCode::unknown_dtype},       {"<float32", ErrorCode::unknown_dtype},
+      {"", ErrorCode::unknown_dtype},          {"<", ErrorCode::unknown_dtype},
+      {"<V4", ErrorCode::unsupported_dtype},   {"<c32", ErrorCode::unsupported_dtype},
+      {"<f16", ErrorCode::unsupported_dtype},  {"g", ErrorCode::unsupported_dtype},
+      {"<l", ErrorCode::unsupported_dtype},    {"int", ErrorCode::unsupported_dtype},
+      {"intp", ErrorCode::unsupported_dtype},  {"|O", ErrorCode::unsupported_dtype},
+      {"<U3", ErrorCode::unsupported_dtype},   {"S5", ErrorCode::unsupported_dtype},
+      {"c", ErrorCode::unsupported_dtype},     {"<M8[ns]", ErrorCode::unsupported_dtype},
+      {"m8", ErrorCode::unsupported_dtype},    {"datetime64[s]", ErrorCode::unsupported_dtype},
+      {"f4,i4", ErrorCode::unsupported_dtype}, {"(2,)f4", ErrorCode::unsupported_dtype},
+      {"2f4", ErrorCode::unsupported_dtype},   {"object", ErrorCode::unsupported_dtype},
+      {"str", ErrorCode::unsupported_dtype},   {"void", ErrorCode::unsupported_dtype},
+  };
+  for (const auto& [descr, code] : refused) {
     for (bool canonical_spelling : {true, false}) {
-      std::string descr = std::string("<") + code;
+      std::string d = descr;
       std::string dict = canonical_spelling
-                             ? "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }"
-                             : "{'shape': (2,), 'descr': '" + descr + "', 'fortran_order': False}";
+                             ? "{'descr': '" + d + "', 'fortran_order': False, 'shape': (2,), }"
+                             : "{'shape': (2,), 'descr': '" + d + "', 'fortran_order': False}";
       try {
         (void)parse(preamble(dict));
-        ADD_FAILURE() << "accepted " << descr;
+        ADD_FAILURE() << "accepted " << d;
       } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::unsupported_dtype) << descr << ": " << e.what();
+        EXPECT_EQ(e.code(), code) << d << ": " << e.what();
       }
     }
   }
+}
+
+// The refusals say what kind of dtype was refused.
+TEST(NpyHeader, RefusedDescrsSayWhy) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"|O", "object"},        {"<U3", "string"},   {"|S2", "string"},
+      {"<M8[ns]", "datetime"}, {"m8", "timedelta"}, {"|V8", "void"},
+      {"<f16", "long double"}, {"<l", "platform"},  {"f4,i4", "structured"},
+      {"(2,)f4", "subarray"},  {"<x4", "no dtype"},
+  };
+  for (const auto& [descr, why] : cases) {
+    try {
+      (void)parse(preamble(std::string("{'descr': '") + descr +
+                           "', 'fortran_order': False, 'shape': (2,), }"));
+      ADD_FAILURE() << "accepted " << descr;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << descr << ": " << e.what();
+    }
+  }
+}
+
+// NumPy's limits on a shape: each dimension an intp; item size x non-zero dimensions below 2^63.
+TEST(NpyHeader, ShapesFollowNumpysLimits) {
+  auto code_of = [](const std::string& shape, const char* descr = "<f4") {
+    try {
+      (void)parse(preamble(std::string("{'descr': '") + descr +
+                           "', 'fortran_order': False, 'shape': " + shape + ", }"));
+      return ErrorCode::count_;
+    } catch (const Error& e) {
+      return e.code();
+    }
+  };
+  EXPECT_EQ(code_of("(0, 9223372036854775808)"), ErrorCode::bad_shape);
+  EXPECT_EQ(code_of("(9223372036854775808,)"), ErrorCode::bad_shape);
+  EXPECT_EQ(code_of("(0, 9223372036854775807)", "|u1"), ErrorCode::count_);
+  EXPECT_EQ(code_of("(0, 9223372036854775807)", "<f4"), ErrorCode::size_overflow);
+  EXPECT_EQ(code_of("(4611686018427387904, 4, 0)", "|u1"), ErrorCode::size_overflow);
+  EXPECT_EQ(code_of("(0, 4611686018427387904, 2)", "|u1"), ErrorCode::size_overflow);
+  EXPECT_EQ(code_of("(0, 4611686018427387904, 1)", "|u1"), ErrorCode::count_);
+  EXPECT_EQ(code_of("(0, 576460752303423488)", "<f8"), ErrorCode::count_);
+  EXPECT_EQ(code_of("(0, 1152921504606846976)", "<f8"), ErrorCode::size_overflow);
+  // And a writer never produces a file NumPy cannot load.
+  const uint64_t too_big[] = {0, uint64_t{1} << 63};
+  EXPECT_THROW((void)serialize_npy_header(DType::float32, too_big), Error);
+  const uint64_t overflow[] = {uint64_t{1} << 62, 0, 2};
+  EXPECT_THROW((void)serialize_npy_header(DType::float32, overflow), Error);
 }
 
 // The canonical path's padding check: only spaces then one final newline. Anything else in
@@ -243,8 +317,8 @@ std::vector<BadCase> bad_cases() {
       {"void_dtype", dict_with("'|V8'", "False", "(2,)"), ErrorCode::unsupported_dtype},
       {"long_double", dict_with("'<f16'", "False", "(2,)"), ErrorCode::unsupported_dtype},
       {"structured", dict_with("[('a', '<f4')]", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"bad_byte_order", dict_with("'!f4'", "False", "(2,)"), ErrorCode::unsupported_dtype},
-      {"descr_too_short", dict_with("'f'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"bad_byte_order", dict_with("'!f4'", "False", "(2,)"), ErrorCode::unknown_dtype},
+      {"not_a_dtype", dict_with("'x'", "False", "(2,)"), ErrorCode::unknown_dtype},
       {"escape_in_string", dict_with("'<f\\x34'", "False", "(2,)"), ErrorCode::bad_header},
       {"garbage_after_dict", preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} x"),
        ErrorCode::bad_header},
