@@ -174,7 +174,8 @@ std::optional<std::string_view> code_refusal(std::string_view code) noexcept {
   std::string_view size = code.substr(1);
   bool sized = size.empty() || all_digits(size);
   switch (kind) {
-    case 'O': return sized ? std::optional(kObject) : std::nullopt;
+    case 'O':  // a pointer: 'O4' and 'O8' (old NumPy's spellings) or 'O'
+      return size.empty() || size == "4" || size == "8" ? std::optional(kObject) : std::nullopt;
     case 'S':
     case 'a':
     case 'U': return sized ? std::optional(kString) : std::nullopt;
@@ -219,6 +220,11 @@ NpyDescr classify_npy_descr(std::string_view descr) noexcept {
   }
   if (code.empty()) return refused(ErrorCode::unknown_dtype, "a byte order without a type code");
   if (auto why = code_refusal(code)) return refused(ErrorCode::unsupported_dtype, *why);
+  // NumPy takes a byte order before the datetime names too ('<datetime64[ns]').
+  std::string_view name = code.substr(0, code.find('['));
+  if (name == "datetime64" || name == "timedelta64") {
+    return refused(ErrorCode::unsupported_dtype, kDatetime);
+  }
   if (!has_order) {
     for (const NamedType& n : kNames) {
       if (n.name == descr)
@@ -228,10 +234,6 @@ NpyDescr classify_npy_descr(std::string_view descr) noexcept {
     }
     for (const Refusal& r : kRefusedNames) {
       if (r.spelling == descr) return refused(ErrorCode::unsupported_dtype, r.why);
-    }
-    std::string_view name = descr.substr(0, descr.find('['));  // 'datetime64[ns]'
-    if (name == "datetime64" || name == "timedelta64") {
-      return refused(ErrorCode::unsupported_dtype, kDatetime);
     }
   }
   if (code.front() == '(' || (code.front() >= '0' && code.front() <= '9')) {
