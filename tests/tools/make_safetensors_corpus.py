@@ -172,6 +172,10 @@ BAD["bad_header__entry_null"] = st('{"x":null}')
 BAD["bad_header__missing_dtype"] = st('{"x":{"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__missing_shape"] = st('{"x":{"dtype":"U8","data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__missing_data_offsets"] = st('{"x":{"dtype":"U8","shape":[4]}}', b"abcd")
+# Accepted by the reference only through serde quirks (a derived struct read from a sequence, an
+# enum variant written as a map); refused on purpose (README's table of differences).
+BAD["bad_header__entry_as_json_array"] = st('{"x":["U8",[4],[0,4]]}', b"abcd")
+BAD["bad_header__dtype_as_enum_map"] = st('{"x":{"dtype":{"U8":null},"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__dtype_not_string"] = st('{"x":{"dtype":8,"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 # __metadata__ must be null or string -> string
 BAD["bad_metadata__integer_value"] = st(js({"__metadata__": {"epoch": 3}, "x": t("U8", [4], 0, 4)}), b"abcd")
