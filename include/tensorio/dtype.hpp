@@ -124,7 +124,10 @@ inline uint32_t item_size(DType dtype) noexcept {
 // number of blocks, and for DType::opaque (no size of its own).
 TENSORIO_API std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept;
 
-// Product of a shape's dimensions; nullopt on overflow. The empty shape (0-d) has 1 element.
+// Product of a shape's dimensions; nullopt on overflow. The empty shape (0-d) has 1 element; a
+// shape with a zero dimension has 0, whatever its other dimensions (the formats' readers apply
+// their own peer's rule on top: NumPy refuses non-zero dimensions that overflow, safetensors
+// multiplies left to right).
 TENSORIO_API std::optional<uint64_t> element_count(std::span<const uint64_t> shape) noexcept;
 
 }  // namespace tensorio

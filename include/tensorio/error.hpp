@@ -73,7 +73,9 @@ inline constexpr uint64_t no_offset = UINT64_MAX;
 class TENSORIO_API Error : public std::runtime_error {
  public:
   // `file` may be empty (errors about arguments); `offset` may be no_offset.
-  // `reason` says what was expected and what was found.
+  // `reason` says what was expected and what was found. Control bytes in it (a NUL or a newline
+  // inside a tensor name quoted from a file) are written as \xNN, in reason() and what() alike,
+  // so that a message always prints in full on one line.
   Error(ErrorCode code, std::string file, uint64_t offset, std::string reason);
 
   ErrorCode code() const noexcept { return code_; }

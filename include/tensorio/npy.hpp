@@ -3,10 +3,14 @@
 // Reading: the header dict is parsed by a strict parser of the Python literal NumPy writes (any
 // key order, True/False, tuples with or without the trailing comma, extra whitespace, Python 2
 // `3L` integers) — never by fixed offsets. Keys must be exactly descr, fortran_order and shape.
-// All numeric descrs with '<', '>', '|' or '=' are read; a 2-byte void ('<V2', '|V2') is
-// bfloat16, as MLX and ml_dtypes write it. Object, string, datetime, structured and other void
-// dtypes are refused with Error(unsupported_dtype). Shape x item size is overflow-checked and
-// compared with the bytes present: a short file fails at open. Big-endian payloads are presented
+// Every descr spelling np.dtype() reads as a numeric type of fixed width is read: type codes with
+// or without a byte order and size ('<f4', 'f4', '|u1', '<f', '?', 'B', 'd') and type names
+// ('float32', 'double', 'bool'); a 2-byte void ('<V2', '|V2') is bfloat16, as MLX and ml_dtypes
+// write it. Object, string, datetime, long double, platform-sized integers ('l', 'int'),
+// structured, subarray and other void dtypes are refused with Error(unsupported_dtype) saying
+// which, and spellings NumPy does not know with Error(unknown_dtype). Shapes follow NumPy's
+// limits (dimensions below 2^63, item size x non-zero dimensions below 2^63) and are compared
+// with the bytes present: a short file fails at open. Big-endian payloads are presented
 // in native order and Fortran-order payloads in C order, transformed once on first access; the
 // stored bytes stay reachable zero-copy through TensorView::stored_bytes().
 //
@@ -55,7 +59,8 @@ struct TENSORIO_API NpyHeader {
 
 // The complete preamble numpy.save writes for this dtype and shape (magic, version, header
 // length, dict, space padding, newline): its length is a multiple of 64. Throws
-// Error(unrepresentable) for dtypes NumPy cannot name.
+// Error(unrepresentable) for dtypes NumPy cannot name and for shapes NumPy cannot create (a
+// dimension of 2^63 or more, or an item size times non-zero dimensions past 2^63 - 1).
 [[nodiscard]] TENSORIO_API std::string serialize_npy_header(DType dtype,
                                                             std::span<const uint64_t> shape);
 // The same preamble for a descr given as NumPy writes it: a string such as "|S3" (written

@@ -3,9 +3,11 @@
 // Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the data
 // buffer; each tensor's data_offsets [begin, end) are relative to the data buffer.
 //
-// Reading validates exactly as strictly as the reference implementation (safetensors 0.8,
+// Reading validates as strictly as the reference implementation (safetensors 0.8,
 // `SafeTensors::read_metadata` + `Metadata::validate`), in its order, and reports each failure
-// with its own ErrorCode and the tensor's name:
+// with its own ErrorCode and the tensor's name (where it differs on purpose: duplicate keys,
+// entries as JSON arrays, dtypes as {"U8": null}, more than Limits::max_dims dimensions, see
+// the README's table):
 //
 //   1. file shorter than 8 bytes                         file_too_small
 //   2. N > Limits::max_header_bytes (100,000,000)        header_too_large
@@ -13,8 +15,8 @@
 //      (1-3: an HTML page or a git-lfs pointer saved under a .safetensors name is reported as
 //       bad_magic, saying so)
 //   4. header not UTF-8                                   bad_utf8
-//   5. not JSON (serde_json's dialect: JSON whitespace around the object, nothing else; nesting
-//      deeper than 127 is limit_exceeded)                bad_json
+//   5. not JSON (serde_json's dialect: RFC 8259 exactly, JSON whitespace around the object,
+//      nothing else; nesting deeper than 127 is limit_exceeded)  bad_json
 //      root, a tensor entry or a field of the wrong JSON type, a missing field   bad_header
 //      __metadata__ not null or a string->string map     bad_metadata
 //      a key twice anywhere (the reference keeps the last; we refuse)           duplicate_name
@@ -99,9 +101,10 @@ struct TENSORIO_API SafetensorsHeader {
 
 // The complete header block the writer emits for these tensors: the 8-byte length followed by
 // the padded JSON. Also returns (through `order`, when given) the tensors' indices in the order
-// their data follows the header. Throws Error(invalid_argument) for an empty or non-UTF-8 name,
+// their data follows the header. Throws Error(invalid_argument) for a non-UTF-8 name,
 // a name given twice, a metadata key given twice, or data that does not match its shape;
-// Error(unrepresentable) for a dtype safetensors cannot name; Error(header_too_large) past
+// Error(unrepresentable) for a dtype safetensors cannot name or a shape whose dimensions,
+// multiplied left to right as the reference reader does, overflow; Error(header_too_large) past
 // Limits{}.max_header_bytes (the reference writer's cap, which its reader applies too).
 [[nodiscard]] TENSORIO_API std::string serialize_safetensors_header(
     std::span<const TensorRef> tensors, const StringPairs& metadata,

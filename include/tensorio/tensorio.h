@@ -446,7 +446,7 @@ TENSORIO_API void tio_problems_free(tio_problems* problems);
  * of `dtype` with `ndim` dimensions `shape` (outermost first). `nbytes` must equal the byte
  * size of the shape in `dtype`'s blocks. The bytes are only read, during the save call. */
 typedef struct tio_tensor_desc {
-  const char* name; /* NUL-terminated, not empty */
+  const char* name; /* NUL-terminated; "" is a valid name (npz member ".npy") */
   tio_dtype dtype;
   size_t ndim;
   const uint64_t* shape; /* may be NULL when ndim is 0 */
@@ -486,7 +486,7 @@ TENSORIO_API void tio_save_options_init(tio_save_options* options);
  * may be NULL (defaults). If `written_path` is not NULL it receives, on success, the path
  * actually written as a new string (free with tio_string_free), and NULL on failure.
  * Fails: TIO_ERR_INVALID_ARGUMENT (NULL path, NULL tensors with a nonzero count, a tensor
- * with a NULL or empty name, a NULL shape with nonzero ndim, NULL data with nonzero nbytes,
+ * with a NULL name, a NULL shape with nonzero ndim, NULL data with nonzero nbytes,
  * nbytes not matching the shape, bad sizeof_options, a NULL metadata key or value, an npz
  * compression level outside 0..12), TIO_ERR_UNKNOWN_DTYPE (a dtype value that is not a
  * tio_dtype), TIO_ERR_UNKNOWN_FORMAT (an unknown extension), TIO_ERR_UNREPRESENTABLE (the

@@ -71,10 +71,12 @@ TENSORIO_API std::filesystem::path save(const std::filesystem::path& path,
                                         std::span<const TensorRef> tensors,
                                         const SaveOptions& options = {});
 
-// One problem found by verify(): the tensor (or member) it concerns, empty for the whole file.
+// One problem found by verify(): the tensor (or member) it concerns, empty for the whole file;
+// the Error's what() and its code.
 struct TENSORIO_API VerifyProblem {
   std::string tensor;
   std::string message;
+  ErrorCode code = ErrorCode::io_error;
 };
 
 // Reads every payload of `archive` in full (inflating, byte-swapping, checking CRCs where the

@@ -35,15 +35,16 @@ bool is_safetensors_index(const std::filesystem::path& path) {
 namespace detail {
 
 void check_tensor_ref(const TensorRef& tensor, const std::string& path) {
-  if (tensor.name.empty()) {
-    throw Error(ErrorCode::invalid_argument, path, no_offset,
-                "expected a tensor name, found an empty one");
-  }
   auto elements = element_count(tensor.shape);
   std::optional<uint64_t> bytes;
   if (tensor.dtype == DType::opaque) {
     uint64_t item =
         detail::opaque_descr_item_bytes(tensor.descr, path + ": tensor '" + tensor.name + "'");
+    // Only .npy/.npz hold opaque tensors: a shape NumPy cannot create is no file to write.
+    if (auto problem = detail::numpy_shape_problem(item, tensor.shape)) {
+      throw Error(ErrorCode::unrepresentable, path, no_offset,
+                  "tensor '" + tensor.name + "': npy: " + problem->detail);
+    }
     bytes = elements ? checked_mul(*elements, item) : std::nullopt;
   } else {
     bytes = elements ? byte_size(tensor.dtype, *elements) : std::nullopt;

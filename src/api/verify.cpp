@@ -26,7 +26,7 @@ std::vector<VerifyProblem> verify(const Archive& archive) {
                            // transform, checking CRCs where the format has them).
                            sinks[worker] += detail::sum_words(tensors[i].data());
                          } catch (const Error& e) {
-                           found[i] = VerifyProblem{tensors[i].name(), e.what()};
+                           found[i] = VerifyProblem{tensors[i].name(), e.what(), e.code()};
                          }
                        });
   volatile uint64_t sink = 0;

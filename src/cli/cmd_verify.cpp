@@ -22,11 +22,14 @@ int run_verify(const std::vector<std::string>& argv) {
   if (args.positionals().size() != 1) throw UsageError("expected exactly one FILE");
   Archive a = load(args.positionals()[0]);
   auto problems = verify(a);
+  // Each line as an open failure reads ("error [CODE]: message"), after the tensor's name.
   for (const VerifyProblem& p : problems) {
+    std::string code(error_code_name(p.code));
     if (p.tensor.empty()) {
-      std::fprintf(stderr, "%s\n", p.message.c_str());
+      std::fprintf(stderr, "error [%s]: %s\n", code.c_str(), p.message.c_str());
     } else {
-      std::fprintf(stderr, "%s: %s\n", p.tensor.c_str(), p.message.c_str());
+      std::fprintf(stderr, "%s: error [%s]: %s\n", p.tensor.c_str(), code.c_str(),
+                   p.message.c_str());
     }
   }
   if (!problems.empty()) return 1;

@@ -1,6 +1,7 @@
 // The static dtype table. Row order must equal the DType enum order (checked at compile time).
 #include "tensorio/dtype.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "core/checked_math.hpp"
@@ -111,6 +112,9 @@ std::optional<uint64_t> byte_size(DType dtype, uint64_t elements) noexcept {
 }
 
 std::optional<uint64_t> element_count(std::span<const uint64_t> shape) noexcept {
+  // A zero anywhere makes the tensor empty whatever the other dimensions are, so the count
+  // cannot depend on the order the dimensions are multiplied in.
+  if (std::find(shape.begin(), shape.end(), uint64_t{0}) != shape.end()) return 0;
   uint64_t n = 1;
   for (uint64_t d : shape) {
     auto next = checked_mul(n, d);

@@ -1,5 +1,6 @@
 #include "tensorio/error.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace tensorio {
@@ -72,6 +73,26 @@ const ErrorText& lookup(ErrorCode code) noexcept {
   return i < kErrorTable.size() ? kErrorTable[i] : kErrorTable[0];
 }
 
+// The reason with its control bytes (0x00..0x1F, 0x7F) written as \xNN.
+std::string printable(std::string s) {
+  auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::none_of(s.begin(), s.end(), control)) return s;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) {
+    if (!control(c)) {
+      out += c;
+      continue;
+    }
+    auto u = static_cast<unsigned char>(c);
+    out += "\\x";
+    out += kHex[u >> 4];
+    out += kHex[u & 15];
+  }
+  return out;
+}
+
 std::string compose(const std::string& file, uint64_t offset, const std::string& reason) {
   std::string msg;
   if (!file.empty()) msg += file + ": ";
@@ -86,10 +107,10 @@ std::string_view error_code_name(ErrorCode code) noexcept { return lookup(code).
 std::string_view error_code_message(ErrorCode code) noexcept { return lookup(code).message; }
 
 Error::Error(ErrorCode code, std::string file, uint64_t offset, std::string reason)
-    : std::runtime_error(compose(file, offset, reason)),
+    : std::runtime_error(compose(file, offset, printable(reason))),
       code_(code),
       file_(std::move(file)),
       offset_(offset),
-      reason_(std::move(reason)) {}
+      reason_(printable(std::move(reason))) {}
 
 }  // namespace tensorio

@@ -7,8 +7,9 @@
 
 namespace tensorio::detail {
 
-// Throws Error(invalid_argument) naming `path` and the tensor when the name is empty, the shape
-// overflows, or data.size() differs from the shape's byte size.
+// Throws Error(invalid_argument) naming `path` and the tensor when the shape overflows or
+// data.size() differs from the shape's byte size. An empty name is a name: NumPy ('' is the npz
+// member ".npy"), the safetensors reference and ggml read and write it, and so does tensorio.
 // For an opaque tensor its descr is validated as a file's header is (and implies the element
 // size).
 void check_tensor_ref(const TensorRef& tensor, const std::string& path);

@@ -69,6 +69,7 @@ class MetadataParser {
       uint32_t size = gguf_type_size(type);
       need(size, key, "value");
       auto b = c_.read_bytes(size, "value");
+      if (type == GgufType::bool_) check_bools(key, b, at);
       return GgufAccess::scalar(&state_, key, type, b.data(), size, at);
     }
     if (depth + 1 > limits_.max_array_depth) {
@@ -87,6 +88,7 @@ class MetadataParser {
                   " array elements (Limits::max_array_elements), found " + std::to_string(count));
     }
     uint64_t start = c_.position();
+    uint64_t start_offset = c_.file_offset();
     // The smallest encoding of one element: its fixed size, a string's length, an array's
     // type and count. Refusing counts the remaining bytes cannot hold keeps the walk below
     // (and any allocation a caller sizes from size()) proportional to the real file.
@@ -100,7 +102,9 @@ class MetadataParser {
                   (min_bytes ? std::to_string(*min_bytes) : std::string("2^64 or more")) +
                   " bytes), found " + std::to_string(c_.remaining()) + " bytes left");
     }
-    if (fixed != 0) {
+    if (element == GgufType::bool_) {
+      check_bools(key, c_.read_bytes(*min_bytes, "array elements"), start_offset);
+    } else if (fixed != 0) {
       c_.skip(*min_bytes, "array elements");
     } else if (element == GgufType::string) {
       for (uint64_t i = 0; i < count; ++i) (void)read_string(key, "string array element");
@@ -115,6 +119,20 @@ class MetadataParser {
       index = state_.array_indexes.back().get();
     }
     return GgufAccess::array(&state_, key, element, count, data, size, start, index);
+  }
+
+  // The spec's bools are 0 (false) and 1 (true), "anything else is invalid". ggml reads any
+  // non-zero byte as true, so another byte would mean true there and be rewritten as 1.
+  // `first` is the file offset of bytes[0].
+  void check_bools(std::string_view key, std::span<const std::byte> bytes, uint64_t first) const {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      auto v = static_cast<uint8_t>(bytes[i]);
+      if (v > 1) {
+        fail_at(first + i, ErrorCode::bad_metadata,
+                "key '" + std::string(key) + "': expected a bool of 0 or 1, found " +
+                    std::to_string(v));
+      }
+    }
   }
 
  private:
@@ -161,6 +179,14 @@ void parse_gguf_metadata(ByteCursor& c, uint64_t kv_count, const Limits& limits,
     if (key.empty()) {
       p.fail_at(entry_at, ErrorCode::bad_metadata,
                 "metadata key #" + std::to_string(i) + ": expected a non-empty key, found \"\"");
+    }
+    // ggml compares keys as C strings: "general.alignment\0x" would be general.alignment there
+    // and another key here, and the two readers would lay the data section out differently.
+    if (key.find('\0') != std::string_view::npos) {
+      p.fail_at(entry_at, ErrorCode::bad_metadata,
+                "metadata key #" + std::to_string(i) + " '" + std::string(key) +
+                    "': expected a key without NUL bytes (the spec's keys are ASCII snake_case), "
+                    "found one");
     }
     if (!state.key_index.emplace(key, state.values.size()).second) {
       p.fail_at(entry_at, ErrorCode::duplicate_name,

@@ -36,6 +36,13 @@ class TensorInfoParser {
     t.name = c_.read_chars(len, "tensor name");
     // Built only when a check fails: the happy path allocates nothing per tensor but `ne`.
     auto who = [&t] { return "tensor '" + std::string(t.name) + "'"; };
+    // ggml keeps names as C strings: names that differ only after a NUL are one name there.
+    if (t.name.find('\0') != std::string_view::npos) {
+      fail_at(t.info_offset, ErrorCode::bad_header,
+              who() +
+                  ": expected a name without NUL bytes (ggml reads names as C strings, "
+                  "which would end it early), found one");
+    }
     uint64_t dims_at = c_.file_offset();
     uint32_t n_dims = c_.read_le<uint32_t>("tensor n_dims");
     if (n_dims > limits_.max_gguf_dims) {
@@ -46,10 +53,9 @@ class TensorInfoParser {
     }
     c_.require(uint64_t{n_dims} * 8, "tensor dimensions");
     t.ne.resize(n_dims);
-    // The product of the non-zero dimensions must fit (NumPy's rule): a zero dimension makes the
-    // tensor empty but does not excuse the others, so the count cannot depend on the order the
-    // dimensions are multiplied in (the core's element_count() works in C order, ggml's in
-    // reverse).
+    // ggml's rule: a zero dimension makes the tensor empty (0 elements, 0 bytes) whatever the
+    // other dimensions; otherwise the product must fit an int64. Counting it so keeps the result
+    // independent of the order the dimensions are multiplied in.
     uint64_t elements = 1;
     bool overflow = false;
     bool empty = false;
@@ -61,21 +67,19 @@ class TensorInfoParser {
                     std::to_string(j) + "] = " + std::to_string(d));
       }
       t.ne[j] = d;
-      if (d == 0) {
-        empty = true;
-        continue;
-      }
+      if (d == 0) empty = true;
       auto next = checked_mul(elements, d);
-      if (!next) overflow = true;
+      if (!next || *next > kInt64Max) overflow = true;
       elements = next.value_or(0);
     }
-    if (overflow || elements > kInt64Max) {
+    if (empty) {
+      elements = 0;
+    } else if (overflow) {
       fail_at(dims_at, ErrorCode::size_overflow,
               who() +
                   ": expected an element count below 2^63, found dimensions whose product "
                   "overflows");
     }
-    if (empty) elements = 0;
     uint64_t type_at = c_.file_offset();
     uint32_t type = c_.read_le<uint32_t>("tensor type");
     t.ggml_type = type;

@@ -10,6 +10,7 @@
 #include "core/byte_cursor.hpp"
 #include "core/byte_scan.hpp"
 #include "core/checked_math.hpp"
+#include "npy/npy_descr.hpp"
 #include "npy/npy_header.hpp"
 #include "npy/opaque_descr.hpp"
 #include "tensorio/npy.hpp"
@@ -173,79 +174,32 @@ class DictParser {
   size_t pos_ = 0;
 };
 
-// NumPy type codes (after the byte-order character) this library maps to a dtype.
-struct DescrCode {
-  std::string_view code;
-  DType dtype;
-};
-constexpr DescrCode kDescrCodes[] = {
-    {"b1", DType::bool_},    {"?", DType::bool_},      {"i1", DType::int8},
-    {"i2", DType::int16},    {"i4", DType::int32},     {"i8", DType::int64},
-    {"u1", DType::uint8},    {"u2", DType::uint16},    {"u4", DType::uint32},
-    {"u8", DType::uint64},   {"f2", DType::float16},   {"f4", DType::float32},
-    {"f8", DType::float64},  {"c8", DType::complex64}, {"c16", DType::complex128},
-    {"V2", DType::bfloat16},
-};
-
-// The dtype of a type code in kDescrCodes, without a pass over the table: the length and the
-// kind character pick the one candidate. (A loop of string compares was a quarter of parsing a
-// canonical header.) Checked against the table at compile time below.
-constexpr std::optional<DType> dtype_of_code(std::string_view code) noexcept {
-  if (code.size() == 1) return code[0] == '?' ? std::optional(DType::bool_) : std::nullopt;
-  if (code.size() == 3) return code == "c16" ? std::optional(DType::complex128) : std::nullopt;
-  if (code.size() != 2) return std::nullopt;
-  char kind = code[0], width = code[1];
-  switch (kind) {
-    case 'b': return width == '1' ? std::optional(DType::bool_) : std::nullopt;
-    case 'c': return width == '8' ? std::optional(DType::complex64) : std::nullopt;
-    case 'V': return width == '2' ? std::optional(DType::bfloat16) : std::nullopt;
-    case 'i':
-    case 'u':
-    case 'f': {
-      bool i = kind == 'i', u = kind == 'u';
-      switch (width) {
-        case '1':
-          return i ? std::optional(DType::int8) : u ? std::optional(DType::uint8) : std::nullopt;
-        case '2': return i ? DType::int16 : u ? DType::uint16 : DType::float16;
-        case '4': return i ? DType::int32 : u ? DType::uint32 : DType::float32;
-        case '8': return i ? DType::int64 : u ? DType::uint64 : DType::float64;
-        default: return std::nullopt;
-      }
-    }
-    default: return std::nullopt;
-  }
-}
-
-constexpr bool lookup_matches_table() {
-  for (const DescrCode& e : kDescrCodes) {
-    if (dtype_of_code(e.code) != e.dtype) return false;
-  }
-  return !dtype_of_code("f1") && !dtype_of_code("i3") && !dtype_of_code("V4") &&
-         !dtype_of_code("") && !dtype_of_code("c32");
-}
-static_assert(lookup_matches_table(), "dtype_of_code() disagrees with kDescrCodes");
-
 struct DescrResult {
   DType dtype;
   bool big_endian;
   uint64_t item_bytes;
 };
 
-// Maps a NumPy descr ("<f4", ">i8", "|b1", "<V2") to a dtype; a fixed-size descr that names
-// none of tensorio's numeric dtypes ("|S3", "<U8", "<f16", "<M8[ns]") to DType::opaque, with
-// the element size it implies and its bytes kept as stored (never byte-swapped). `offset` is
-// the absolute offset of the descr's text.
+// Maps a NumPy descr to a dtype: any spelling np.dtype() reads as one of tensorio's numeric
+// dtypes (npy/npy_descr.hpp); a fixed-size descr written with its byte order, as NumPy writes
+// every descr ("|S3", "<U8", "<f16", "<M8[ns]"), to DType::opaque, with the element size it
+// implies and its bytes kept as stored (never byte-swapped). Object descrs are refused with
+// Error(object_dtype), anything else with the reason npy_descr gives. `offset` is the absolute
+// offset of the descr's text.
 DescrResult parse_descr(std::string_view descr, const std::string& name, uint64_t offset) {
-  if (descr.size() >= 2) {
-    char order = descr[0];
-    if (order == '<' || order == '>' || order == '|' || order == '=') {
-      if (auto dtype = dtype_of_code(descr.substr(1))) {
-        bool big = order == '>' && item_size(*dtype) > 1;
-        return {*dtype, big, item_size(*dtype)};
-      }
-    }
+  if (detail::is_object_descr(descr)) detail::opaque_descr_bytes(descr, {name, offset});
+  detail::NpyDescr d = detail::classify_npy_descr(descr);
+  if (d.numeric) return {d.numeric->dtype, d.numeric->big_endian, item_size(d.numeric->dtype)};
+  // The kinds NumPy writes with a fixed size: strings, void and records' fields, long double,
+  // datetime.
+  bool opaque_kind = descr.size() >= 2 &&
+                     (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=') &&
+                     std::string_view("SaUVfcMm").find(descr[1]) != std::string_view::npos;
+  if (d.code == ErrorCode::unsupported_dtype && opaque_kind) {
+    return {DType::opaque, false, detail::opaque_descr_bytes(descr, {name, offset})};
   }
-  return {DType::opaque, false, detail::opaque_descr_bytes(descr, {name, offset})};
+  throw Error(d.code, name, offset,
+              "npy header: descr '" + std::string(descr) + "': " + std::string(d.why));
 }
 
 // The header exactly as numpy.lib.format (and serialize_npy_header) writes it:
@@ -318,15 +272,12 @@ class CanonicalDict {
   }
 
   static bool known_descr(std::string_view descr, NpyHeader& h) {
-    if (descr.size() < 2) return false;
-    char order = descr[0];
-    if (order != '<' && order != '>' && order != '|' && order != '=') return false;
-    auto dtype = dtype_of_code(descr.substr(1));
-    if (!dtype) return false;
+    auto d = detail::classify_npy_descr(descr);
+    if (!d.numeric) return false;
     h.descr = std::string(descr);
-    h.dtype = *dtype;
-    h.big_endian = order == '>' && item_size(*dtype) > 1;
-    h.item_bytes = item_size(*dtype);
+    h.dtype = d.numeric->dtype;
+    h.big_endian = d.numeric->big_endian;
+    h.item_bytes = item_size(d.numeric->dtype);
     return true;
   }
 
@@ -350,6 +301,15 @@ void parse_dict(std::string_view text, const std::string& name, uint64_t base, c
     };
     if (key == "descr") {
       once(have_descr);
+      if (p.peek('{')) {
+        p.fail("descr: structured dtypes given as a dict of fields are not supported (NumPy "
+               "writes a list)",
+               ErrorCode::unsupported_dtype);
+      }
+      if (p.peek('(')) {
+        p.fail("descr: subarray dtypes (a tuple of a dtype and a shape) are not supported",
+               ErrorCode::unsupported_dtype);
+      }
       if (p.peek('[')) {
         // A structured (record) dtype: kept opaque, its list literal as the descr text.
         auto simple = [&](std::string_view field, uint64_t at) {
@@ -441,14 +401,37 @@ void detail::parse_npy_header_into(std::span<const std::byte> bytes, const std::
     parse_dict(text, name, base_offset + dict_offset, limits, h);
   }
 
-  auto elements = element_count(h.shape);
-  auto bytes_needed = elements ? checked_mul(*elements, h.item_bytes) : std::nullopt;
-  if (!bytes_needed) {
-    throw Error(ErrorCode::size_overflow, name, base_offset + dict_offset,
-                "npy header: expected shape x item size to fit in 64 bits, found an overflow");
+  if (auto problem = detail::numpy_shape_problem(h.item_bytes, h.shape)) {
+    throw Error(problem->code, name, base_offset + dict_offset, "npy header: " + problem->detail);
   }
-  h.num_elements = *elements;
-  h.payload_bytes = *bytes_needed;
+  // Both fit: the checks above bound the product of the non-zero dimensions.
+  h.num_elements = element_count(h.shape).value_or(0);
+  h.payload_bytes = h.num_elements * h.item_bytes;
+}
+
+std::optional<detail::NumpyShapeProblem> detail::numpy_shape_problem(
+    uint64_t item_bytes, std::span<const uint64_t> shape) {
+  constexpr uint64_t kIntpMax = INT64_MAX;
+  uint64_t bytes = item_bytes;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] > kIntpMax) {
+      return NumpyShapeProblem{ErrorCode::bad_shape,
+                               "expected dimensions below 2^63 (NumPy's intp), found shape[" +
+                                   std::to_string(i) + "] = " + std::to_string(shape[i])};
+    }
+    if (shape[i] == 0) continue;
+    auto next = checked_mul(bytes, shape[i]);
+    if (!next || *next > kIntpMax) {
+      return NumpyShapeProblem{
+          ErrorCode::size_overflow,
+          "expected the item size times the non-zero dimensions to be below 2^63 (NumPy's "
+          "limit, \"array is too big\"; a zero dimension does not lift it), found a product "
+          "that overflows at shape[" +
+              std::to_string(i) + "]"};
+    }
+    bytes = *next;
+  }
+  return std::nullopt;
 }
 
 std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
@@ -456,6 +439,10 @@ std::string serialize_npy_header(DType dtype, std::span<const uint64_t> shape) {
   if (descr.empty()) {
     throw Error(ErrorCode::unrepresentable, "", no_offset,
                 "npy: expected a dtype NumPy can name, found " + std::string(dtype_name(dtype)));
+  }
+  // A shape NumPy cannot create would give a file no NumPy can load.
+  if (auto problem = detail::numpy_shape_problem(item_size(dtype), shape)) {
+    throw Error(ErrorCode::unrepresentable, "", no_offset, "npy: " + problem->detail);
   }
   return serialize_npy_header(descr, shape);
 }

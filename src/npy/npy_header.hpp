@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +11,18 @@
 #include "tensorio/options.hpp"
 
 namespace tensorio::detail {
+
+// NumPy's limits on a shape, which it applies when it creates the array: every dimension is an
+// intp (below 2^63), and the item size (`item_bytes`) times the product of the non-zero
+// dimensions is at most 2^63 - 1 ("array is too big"; a zero dimension does not excuse the
+// others). The first limit `shape` breaks (bad_shape for a dimension, size_overflow for the
+// product), or nothing.
+struct NumpyShapeProblem {
+  ErrorCode code;
+  std::string detail;
+};
+std::optional<NumpyShapeProblem> numpy_shape_problem(uint64_t item_bytes,
+                                                     std::span<const uint64_t> shape);
 
 // parse_npy_header() into `h`, reusing its storage: an opener that decodes thousands of
 // headers keeps one NpyHeader per thread, and its shape's capacity saves an allocation per

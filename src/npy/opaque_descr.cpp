@@ -47,11 +47,24 @@ bool datetime_unit(std::string_view unit) {
 
 }  // namespace
 
+bool is_object_descr(std::string_view descr) noexcept {
+  if (!descr.empty() && (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
+    descr.remove_prefix(1);
+  }
+  return descr == "O" || descr == "O4" || descr == "O8" || descr == "object" ||
+         descr == "object_" || descr == "object0";
+}
+
 uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at) {
   const std::string quoted = "'" + std::string(descr.substr(0, kMaxSimpleDescrBytes)) + "'";
   auto refuse = [&](const std::string& why) { refuse_descr(at, quoted, why); };
   if (descr.size() > kMaxSimpleDescrBytes) {
     refuse("expected a type code of a few characters, found " + std::to_string(descr.size()));
+  }
+  if (is_object_descr(descr)) {
+    fail(ErrorCode::object_dtype, at, 0,
+         quoted + ": an object array holds Python objects, stored as a pickle; tensorio never "
+                  "unpickles (loading a pickle can run arbitrary code)");
   }
   if (descr.size() < 2) refuse("expected a byte-order character and a type code");
   char order = descr[0];

@@ -36,6 +36,10 @@ struct DescrPlace {
 // Error(unsupported_dtype) naming why for anything else (zero-size elements included).
 uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at);
 
+// True for every spelling of the object dtype ('O', '|O', '<O8', 'object', ...): refused with
+// Error(object_dtype) by opaque_descr_bytes().
+bool is_object_descr(std::string_view descr) noexcept;
+
 // The size of one element of a simple descr, whatever it names (the caller's numeric table
 // first, then opaque_descr_bytes); throws as they do.
 using SimpleDescrBytes = std::function<uint64_t(std::string_view descr, uint64_t offset)>;

@@ -29,7 +29,7 @@ void NpzExtension::verify(std::vector<VerifyProblem>& problems) const {
       file_->check_still_covers(m.data_offset + m.data.size());
       check_member_crc(m.source(file_->path()), m.data);
     } catch (const Error& e) {
-      problems.push_back({std::string(m.name), e.what()});
+      problems.push_back({std::string(m.name), e.what(), e.code()});
     }
   }
 }

@@ -59,8 +59,9 @@ enum class Field { dtype, shape, offsets, other };
 
 class SchemaHandler {
  public:
-  SchemaHandler(const rapidjson::InsituStringStream& stream, size_t text_size, const Limits& limits)
-      : stream_(stream), limits_(limits) {
+  SchemaHandler(const rapidjson::InsituStringStream& stream, size_t text_size, const Limits& limits,
+                bool has_escapes)
+      : stream_(stream), limits_(limits), strings_(has_escapes) {
     // An entry takes at least ~50 bytes of JSON: reserving for that many (capped) saves the
     // vectors' regrowth, whose large copies and frees were a tenth of a 1,000-tensor open.
     size_t expected = std::min<size_t>(text_size / 64, size_t{1} << 16);
@@ -79,18 +80,20 @@ class SchemaHandler {
   bool Double(double) { return value(Value(Kind::number)); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return value(Value(Kind::number)); }
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    return value(Value(Kind::string, 0, std::string_view(s, n)));
+    return strings_.accept(s, n) && value(Value(Kind::string, 0, std::string_view(s, n)));
   }
   bool StartObject() { return depth_.enter() && value(Value(Kind::object)); }
   bool StartArray() { return depth_.enter() && value(Value(Kind::array)); }
   bool EndObject(rapidjson::SizeType) { return end(); }
   bool EndArray(rapidjson::SizeType) { return end(); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (!strings_.accept(s, n)) return false;
     if (skip_ == 0) key({s, n});
     return true;
   }
 
   const JsonDepth& depth() const noexcept { return depth_; }
+  const JsonStrings& strings() const noexcept { return strings_; }
 
   // After a successful parse: the first error in the reference's order, or the entries.
   void finish(const std::string& file, uint64_t base, SafetensorsHeader& out) {
@@ -440,6 +443,7 @@ class SchemaHandler {
   const rapidjson::InsituStringStream& stream_;
   const Limits& limits_;
   JsonDepth depth_;
+  JsonStrings strings_;
   Context context_ = Context::root_value;
   unsigned skip_ = 0;  // open containers being skipped
 
@@ -478,23 +482,33 @@ void parse_safetensors_json(std::string_view text, uint64_t base_offset, const s
                             const Limits& limits, SafetensorsHeader& out) {
   // RapidJSON scans strings and whitespace 16 bytes at a time (SSE2; NEON in releases after
   // Debian's 1.1.0; switched on in the top-level meson.build) only in a NUL-terminated stream
-  // parsed in place, so the pass runs on a copy of the text: the copy costs a memcpy, the
-  // byte-at-a-time scan cost a third of the parse. The scanners' aligned 16-byte loads may reach 15
-  // bytes past the terminator: the zeroed padding keeps them inside the allocation. A NUL inside
-  // the text ends the parse where the mapping's bytes would (RapidJSON treats NUL as the end either
-  // way).
+  // parsed in place, so the pass runs on a copy of the text: the copy costs a memcpy (made in the
+  // same pass as the lexical scan), the byte-at-a-time scan cost a third of the parse. The
+  // scanners' aligned 16-byte loads may reach 15 bytes past the terminator: the zeroed padding
+  // keeps them inside the allocation. The copy ends at the first raw control byte (RapidJSON
+  // treats a NUL as the end), so that an error before it wins and the byte is reported
+  // otherwise (json_lexical.hpp).
   constexpr size_t kPadding = 32;
   auto copy = std::make_unique_for_overwrite<char[]>(text.size() + kPadding);
-  if (!text.empty()) std::memcpy(copy.get(), text.data(), text.size());
-  std::memset(copy.get() + text.size(), 0, kPadding);
-  rapidjson::InsituStringStream stream(copy.get());
-  rapidjson::Reader reader;
-  SchemaHandler handler(stream, text.size(), limits);
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
-  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
-  finish_strict_json(text, result, stream.Tell(), handler.depth(), file, base_offset,
-                     "safetensors header");
-  handler.finish(file, base_offset, out);
+  const JsonTextScan scan = copy_json_text(text, copy.get());
+  auto attempt = [&](bool rewrite_numbers) {
+    if (rewrite_numbers) {  // the first parse decoded strings in place: start from the text
+      if (!text.empty()) std::memcpy(copy.get(), text.data(), text.size());
+      neutralize_numbers(std::span<char>(copy.get(), scan.parse_end));
+    }
+    std::memset(copy.get() + scan.parse_end, 0, text.size() - scan.parse_end + kPadding);
+    rapidjson::InsituStringStream stream(copy.get());
+    rapidjson::Reader reader;
+    SchemaHandler handler(stream, text.size(), limits, scan.has_escapes);
+    constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
+    rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+    if (!rewrite_numbers && number_too_big(result)) return false;
+    finish_strict_json(text, {result, stream.Tell(), handler.depth(), handler.strings(), scan},
+                       file, base_offset, "safetensors header");
+    handler.finish(file, base_offset, out);
+    return true;
+  };
+  if (!attempt(false)) attempt(true);
 }
 
 }  // namespace tensorio::detail

@@ -18,6 +18,16 @@ uint64_t element_bits(DType dtype) {
 
 }  // namespace
 
+std::optional<uint64_t> safetensors_element_count(std::span<const uint64_t> shape) noexcept {
+  uint64_t n = 1;
+  for (uint64_t d : shape) {
+    auto next = checked_mul(n, d);
+    if (!next) return std::nullopt;
+    n = *next;
+  }
+  return n;
+}
+
 void validate_safetensors_offsets(SafetensorsHeader& header, uint64_t file_size,
                                   const std::string& file) {
   auto& tensors = header.tensors;
@@ -56,7 +66,7 @@ void validate_safetensors_offsets(SafetensorsHeader& header, uint64_t file_size,
                                         : " (where the previous tensor ends)") +
                       ", found " + offsets() + ", leaving a hole");
     }
-    auto count = element_count(t.shape);
+    auto count = safetensors_element_count(t.shape);
     auto bits = count ? checked_mul(*count, element_bits(t.dtype)) : std::nullopt;
     if (!bits) {
       throw Error(ErrorCode::size_overflow, file, at(t.begin),

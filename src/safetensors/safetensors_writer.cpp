@@ -9,6 +9,7 @@
 #include "core/save_checks.hpp"
 #include "io/atomic_writer.hpp"
 #include "io/source_prefetch.hpp"
+#include "safetensors/offset_validation.hpp"
 #include "safetensors/utf8.hpp"
 #include "tensorio/safetensors.hpp"
 
@@ -53,6 +54,13 @@ std::string serialize_safetensors_header(std::span<const TensorRef> tensors,
       throw Error(ErrorCode::unrepresentable, "", no_offset,
                   "tensor '" + t.name + "': expected a dtype safetensors can store, found " +
                       detail::dtype_for_message(t));
+    }
+    if (!detail::safetensors_element_count(t.shape)) {
+      throw Error(ErrorCode::unrepresentable, "", no_offset,
+                  "tensor '" + t.name +
+                      "': expected a shape whose dimensions multiply left to right without "
+                      "overflowing 64 bits (the reference reader refuses it even when a later "
+                      "dimension is 0)");
     }
     if (t.name == "__metadata__") {
       throw Error(ErrorCode::invalid_argument, "", no_offset,

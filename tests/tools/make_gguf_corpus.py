@@ -132,6 +132,11 @@ def good_files():
     write("good", "scalar_and_empty.gguf",
           build([], [("scalar", [], F32_T, f32(7)), ("empty", [0, 4], F32_T, b""),
                      ("after", [2], F16_T, b"\0\x3c\0\x40")]))
+    # Zero elements: a zero dimension wins over the others, whatever order they multiply in
+    # (ggml's rule; 4 * 2^62 alone would overflow).
+    write("good", "zero_dim_beside_huge_dims.gguf",
+          build([], [("e1", [4, 2**62, 0], F32_T, b""), ("e2", [0, 0, 2**54, 2**22], F32_T, b""),
+                     ("w", [2], F32_T, f32(1, 2))]))
     # Aligned, in bounds, no overlap, but with a gap: valid gguf that ggml's reader refuses.
     body = header(2, 0) + tinfo("a", [4], F32_T, 0) + tinfo("b", [4], F32_T, 64)
     body += b"\0" * pad(len(body), 32)
@@ -155,6 +160,16 @@ def bad_files():
     write("bad", "truncated__string_length_past_end.gguf",
           header(0, 1) + gstr("k") + struct.pack("<IQ", STR, 1000) + b"short")
     write("bad", "bad_metadata__empty_key.gguf", header(0, 1) + kv("", U32, 1))
+    # ggml compares keys and names as C strings: with a NUL inside, the two readers would see
+    # different keys (and lay the data out at different alignments) or one name twice.
+    write("bad", "bad_metadata__key_with_nul.gguf",
+          build([kv("general.alignment\0x", U32, 64)], [("w", [4], F32_T, f32(1, 2, 3, 4))]))
+    write("bad", "bad_header__tensor_name_with_nul.gguf",
+          build([], [("a\0x", [4], F32_T, f32(1, 2, 3, 4)), ("a\0y", [4], F32_T, f32(5, 6, 7, 8))]))
+    # Bools are 0 or 1; the spec calls anything else invalid.
+    write("bad", "bad_metadata__bool_value_2.gguf", header(0, 1) + kv("flag", BOOL, 2))
+    write("bad", "bad_metadata__bool_array_element_255.gguf",
+          header(0, 1) + kv("flags", ARR, (BOOL, [0, 1, 255])))
     write("bad", "duplicate_name__key.gguf", header(0, 2) + kv("a.b", U32, 1) + kv("a.b", U8, 2))
     write("bad", "bad_metadata__bad_value_type.gguf", header(0, 1) + gstr("k") + struct.pack("<II", 13, 0))
     write("bad", "bad_metadata__array_bad_element_type.gguf",

@@ -53,6 +53,11 @@ def savez_bytes(compressed=False, stream=False):
     return bytearray(b.getvalue())
 
 
+def preamble_v1(d):
+    h = d + " " * ((64 - (10 + len(d) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode("latin1")
+
+
 def zip_bytes(members, compression=zipfile.ZIP_STORED, comment=b""):
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w", compression=compression) as z:
@@ -127,10 +132,25 @@ def good():
         write(GOOD, "opaque_mixed%s.npz" % suffix, mixed_npz(compressed))
     write(GOOD, "opaque_sparse_csr_old_scipy.npz", sparse_npz("|S3", False))
 
+    # np.savez(f, **{'': a}) writes the member ".npy"; np.load(f)[''] reads it back.
+    b = io.BytesIO()
+    np.savez(b, **{"": A})
+    write(GOOD, "empty_name_member.npz", b.getvalue())
+    # Members whose descr is another np.dtype() spelling of a numeric type.
+    hdr = lambda descr, shape: preamble_v1("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"
+                                           % (descr, shape))
+    write(GOOD, "descr_spellings.npz",
+          zip_bytes([("f.npy", hdr("f4", "(2,)") + np.arange(2, dtype="<f4").tobytes()),
+                     ("g.npy", hdr("float64", "(1,)") + np.ones(1, "<f8").tobytes()),
+                     ("h.npy", hdr("?", "(3,)") + b"\x00\x01\x01")]))
+
 
 def bad():
     write(BAD, "object_dtype__object_member_among_numeric.npz",
           zip_bytes([("a.npy", npy(A)), ("o.npy", npy_object())]))
+    write(BAD, "bad_shape__member_zero_size_dim_2_63.npz",
+          zip_bytes([("e.npy", preamble_v1("{'descr': '<f4', 'fortran_order': False, "
+                                           "'shape': (0, 9223372036854775808), }"))]))
     z = savez_bytes()
     cd, eocd = cd_offset(z)
     write(BAD, "truncated__in_data.npz", z[:100])

@@ -74,6 +74,13 @@ GOOD["f4_f6_packed"] = st(js({"f4": t("F4", [2, 3, 2], 0, 6), "f6": t("F6_E2M3",
                               "f6b": t("F6_E3M2", [2, 4], 9, 15)}), bytes(range(15)))
 GOOD["two_zero_size_at_end"] = st(js({"x": t("U8", [2], 0, 2), "e1": t("U8", [0], 2, 2),
                                       "e2": t("BF16", [0], 2, 2)}), b"ab")
+# Numbers RapidJSON 1.1.0 cannot hold in a double, in a field the reference ignores (serde_json
+# skips ignored values without converting them): valid JSON, valid files.
+GOOD["ignored_numbers_out_of_double_range"] = st(
+    '{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"note":[0e400,1e309,-2E+999,'
+    '12.5e308,0.000001e400,' + "9" * 400 + "," + "-" + "1" * 350 + ".5e3]}}", b"\x01")
+GOOD["paired_surrogate_escapes"] = st('{"\\ud83d\\ude00\\udbff\\udfff":{"dtype":"U8","shape":[1],'
+                                      '"data_offsets":[0,1]}}', b"\x01")
 
 # Every dtype of the format, in one file, each tensor holding distinct bytes.
 DTYPE_BITS = {"BOOL": 8, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "U8": 8, "I8": 8, "F8_E5M2": 8,
@@ -124,6 +131,29 @@ BAD["bad_json__second_value"] = st(ok_entry + " {}", b"abcd")
 BAD["bad_json__trailing_garbage"] = st(ok_entry + "x", b"abcd")
 BAD["bad_json__trailing_comma"] = st('{"x":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},}', b"abcd")
 BAD["bad_json__lone_surrogate"] = st('{"\\ud800":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}')
+# A lone low surrogate: RapidJSON 1.1.0 decodes it into invalid UTF-8 unless checked.
+BAD["bad_json__lone_low_surrogate_in_name"] = st(
+    '{"a\\udfff":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x01")
+BAD["bad_json__lone_low_surrogate_in_metadata"] = st(
+    '{"__metadata__":{"k":"\\udc00"},"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x01")
+BAD["bad_json__low_surrogate_before_high"] = st(
+    '{"\\udc00\\ud800":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x01")
+# Raw 0x1A..0x1F in a string: RapidJSON 1.1.0's 16-byte SSE2 scan misses them (it compares
+# with 0x19), its byte loop does not; both positions must fail.
+for _c in (0x1A, 0x1F):
+    BAD["bad_json__raw_control_%02x_in_long_string" % _c] = st(
+        '{"__metadata__":{"k":"' + "abcdefghijklmnopqrstuvwxyz" + chr(_c) + "abcdefghijklmnop"
+        + '"},"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x01")
+    BAD["bad_json__raw_control_%02x_in_short_string" % _c] = st(
+        '{"__metadata__":{"k":"a' + chr(_c) + '"},"x":{"dtype":"U8","shape":[1],'
+        '"data_offsets":[0,1]}}', b"\x01")
+BAD["bad_json__raw_control_between_tokens"] = st(
+    '{"x":\x1c{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x01")
+# A number RapidJSON cannot hold, where a number is read: still an error, of the field.
+BAD["bad_shape__exponent_out_of_double_range"] = st(
+    '{"x":{"dtype":"U8","shape":[1e400],"data_offsets":[0,1]}}', b"\x01")
+BAD["bad_offsets__integer_of_400_digits"] = st(
+    '{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,' + "1" * 400 + ']}}', b"\x01")
 BAD["bad_json__leading_zero"] = st('{"x":{"dtype":"U8","shape":[04],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_json__raw_control_char"] = st('{"a\tb":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_json__single_quotes"] = st("{'x':{}}")
@@ -142,6 +172,10 @@ BAD["bad_header__entry_null"] = st('{"x":null}')
 BAD["bad_header__missing_dtype"] = st('{"x":{"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__missing_shape"] = st('{"x":{"dtype":"U8","data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__missing_data_offsets"] = st('{"x":{"dtype":"U8","shape":[4]}}', b"abcd")
+# Accepted by the reference only through serde quirks (a derived struct read from a sequence, an
+# enum variant written as a map); refused on purpose (README's table of differences).
+BAD["bad_header__entry_as_json_array"] = st('{"x":["U8",[4],[0,4]]}', b"abcd")
+BAD["bad_header__dtype_as_enum_map"] = st('{"x":{"dtype":{"U8":null},"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 BAD["bad_header__dtype_not_string"] = st('{"x":{"dtype":8,"shape":[4],"data_offsets":[0,4]}}', b"abcd")
 # __metadata__ must be null or string -> string
 BAD["bad_metadata__integer_value"] = st(js({"__metadata__": {"epoch": 3}, "x": t("U8", [4], 0, 4)}), b"abcd")

@@ -19,5 +19,14 @@ TEST(Error, CodesHaveNamesAndMessages) {
   EXPECT_STREQ(no_off.what(), "x.npy: boom");
 }
 
+// Control bytes (from names quoted out of files) never cut or break a message.
+TEST(Error, ControlBytesInTheReasonArePrintedAsEscapes) {
+  Error e(ErrorCode::bad_shape, "x.gguf", 7, std::string("tensor 'a\0b\n\x7f': bad", 19));
+  EXPECT_STREQ(e.what(), "x.gguf: offset 7: tensor 'a\\x00b\\x0a\\x7f': bad");
+  EXPECT_EQ(e.reason(), "tensor 'a\\x00b\\x0a\\x7f': bad");
+  Error again(e.code(), e.file(), e.offset(), e.reason());  // re-wrapping changes nothing
+  EXPECT_EQ(again.reason(), e.reason());
+}
+
 }  // namespace
 }  // namespace tensorio

@@ -323,3 +323,30 @@ TEST(OpenNpz, Cp437AndUtf8MemberNamesSurviveTheOpen) {
   EXPECT_EQ(kept.name(), "a\xC3\xA9\xC3\x9F");
   std::filesystem::remove(p);
 }
+
+// An empty name is a name (NumPy's key '' is the member ".npy"; the safetensors reference and
+// ggml read and write "" too): every format saves it and reads it back, so convert and verify
+// agree on such a file.
+TEST(SaveNpz, EmptyNameRoundTripsThroughEveryFormat) {
+  std::vector<float> a;
+  TensorRef refs[] = {f32("", a, 3)};
+  auto npz = temp_path("empty_name.npz");
+  save(npz, refs);
+  auto bytes = read_all(npz);
+  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  EXPECT_NE(text.find("PK\x03\x04"), std::string::npos);
+  EXPECT_NE(text.find(".npy"), std::string::npos);
+  Archive from_npz = load(npz);
+  ASSERT_EQ(from_npz.size(), 1u);
+  EXPECT_EQ(from_npz.tensors()[0].name(), "");
+  EXPECT_TRUE(verify(from_npz).empty());
+  std::vector<TensorRef> again = {TensorRef::from_view(from_npz.tensors()[0])};
+  for (const char* ext : {".safetensors", ".gguf", ".npz", ".npy"}) {
+    auto out = temp_path(std::string("empty_name_copy") + ext);
+    save(out, again);
+    Archive back = load(out);
+    ASSERT_EQ(back.size(), 1u) << ext;
+    if (std::string(ext) != ".npy") EXPECT_EQ(back.tensors()[0].name(), "") << ext;
+    EXPECT_EQ(back.tensors()[0].nbytes(), 12u) << ext;
+  }
+}

@@ -274,6 +274,86 @@ TEST(SafetensorsReader, SchemaErrorsGiveTheOffsetOfTheBadToken) {
   }
 }
 
+// RapidJSON 1.1.0's gaps (json_lexical.hpp): each class is refused or accepted as serde_json
+// does, wherever in the text it falls, and errors point at the offending byte or escape.
+TEST(SafetensorsReader, LexicalRulesHoldAtEveryPosition) {
+  auto parse = [](const std::string& header, uint64_t* offset = nullptr) {
+    std::string image = st_image(header, "\x01");
+    std::string msg;
+    ErrorCode code = error_code_of(
+        [&] {
+          try {
+            (void)parse_safetensors_header(std::as_bytes(std::span(image)), "mem");
+          } catch (const Error& e) {
+            if (offset) *offset = e.offset();
+            throw;
+          }
+        },
+        &msg);
+    return code;
+  };
+  const std::string entry = "\"x\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}";
+  // A raw 0x1A..0x1F (and every other control byte but tab, LF, CR between tokens) inside a
+  // metadata string, at every position within the 16-byte blocks of RapidJSON's scan.
+  for (int c = 0; c < 0x20; ++c) {
+    for (size_t pos = 0; pos < 40; ++pos) {
+      std::string value(40, 'v');
+      value[pos] = static_cast<char>(c);
+      std::string header = "{\"__metadata__\":{\"k\":\"" + value + "\"}," + entry + "}";
+      uint64_t offset = 0;
+      EXPECT_EQ(parse(header, &offset), ErrorCode::bad_json) << c << " at " << pos;
+      EXPECT_EQ(offset, 8 + header.find(static_cast<char>(c))) << c << " at " << pos;
+    }
+  }
+  // An earlier syntax error is reported before a later control byte.
+  uint64_t offset = 0;
+  EXPECT_EQ(parse("{\"a\":[1,,2],\"k\":\"\x1b\"}", &offset), ErrorCode::bad_json);
+  EXPECT_EQ(offset, 8 + 8u);
+  // Lone low surrogates in keys, values and ignored fields; pairs are fine.
+  for (const char* esc : {"\\udc00", "\\uDFFF", "\\udcab"}) {
+    std::string lone = std::string("\"") + esc + "\"";
+    EXPECT_EQ(parse("{" + lone + ":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}"),
+              ErrorCode::bad_json)
+        << esc;
+    std::string header = "{\"__metadata__\":{\"k\":\"a\\\\" + std::string("\\\\") + "b" +
+                         std::string(esc) + "\"}," + entry + "}";
+    EXPECT_EQ(parse(header, &offset), ErrorCode::bad_json) << header;
+    EXPECT_EQ(offset, 8 + header.find(esc)) << header;
+    EXPECT_EQ(parse("{" + entry.substr(0, entry.size() - 1) + ",\"n\":[\"" + esc + "\"]}}"),
+              ErrorCode::bad_json)
+        << esc;
+  }
+  EXPECT_EQ(parse("{\"\\ud800\\udc00\\\\udc00\":{\"dtype\":\"U8\",\"shape\":[1],"
+                  "\"data_offsets\":[0,1]}}"),
+            ErrorCode::count_);
+  // Numbers a double cannot hold: accepted where ignored, refused where an integer is read.
+  EXPECT_EQ(parse("{" + entry.substr(0, entry.size() - 1) + ",\"n\":[0e400,-1e999,1E+309]}}"),
+            ErrorCode::count_);
+  EXPECT_EQ(parse("{\"x\":{\"dtype\":\"U8\",\"shape\":[0e400],\"data_offsets\":[0,1]}}"),
+            ErrorCode::bad_shape);
+  // The rewrite keeps every other error where it was.
+  EXPECT_EQ(parse("{\"x\":1e400e5}", &offset), ErrorCode::bad_json);
+  EXPECT_EQ(parse("{\"x\":--1e400}"), ErrorCode::bad_json);
+  EXPECT_EQ(parse("{\"x\":01e400}"), ErrorCode::bad_json);
+  EXPECT_EQ(parse("{\"x\":1e400.5}"), ErrorCode::bad_json);
+}
+
+// A name quoted in a message prints in full, whatever bytes it holds.
+TEST(SafetensorsReader, MessagesShowControlBytesInNames) {
+  std::string image = st_image(
+      "{\"ab\\u0000cd\\n\":{\"dtype\":\"XX\",\"shape\":[1],\"data_offsets\":[0,1]}}", "\x01");
+  try {
+    (void)parse_safetensors_header(std::as_bytes(std::span(image)), "mem");
+    FAIL() << "accepted dtype XX";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_dtype);
+    std::string what = e.what();
+    EXPECT_EQ(what.size(), std::strlen(e.what()));
+    EXPECT_NE(what.find("tensor 'ab\\x00cd\\x0a'"), std::string::npos) << what;
+    EXPECT_NE(what.find("found 'XX'"), std::string::npos) << what;
+  }
+}
+
 // The reference's order among several errors in one header: duplicate keys and __metadata__
 // problems (whichever comes first), then the first bad tensor in document order, then the
 // first bad field within it; the length of shape/data_offsets before their elements.

@@ -71,6 +71,20 @@ def main():
         preamble("{'descr': '<V2', 'fortran_order': False, 'shape': (2,), }") + b"\x80\x3f\x00\x40")
     put("good", "trailing_bytes.npy",
         preamble("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }") + b"ab" + b"junk")
+    # descr spellings other writers produce; np.dtype() reads each as the same numeric type.
+    spellings = {"f4": "f4_no_byte_order", "<f": "lt_f_type_char", "float32": "name_float32",
+                 "?": "question_mark_bool", "B": "char_B_uint8", "u1": "u1_no_byte_order",
+                 "|u1": "bar_u1", ">d": "big_endian_d", "=i4": "native_i4", "|f8": "bar_f8",
+                 "double": "name_double", "uintc": "name_uintc", "D": "char_D_complex128"}
+    for descr, what in spellings.items():
+        dt = np.dtype(descr)
+        arr = np.arange(3).astype(dt)
+        put("good", "descr_%s.npy" % what,
+            preamble("{'descr': '%s', 'fortran_order': False, 'shape': (3,), }" % descr)
+            + arr.tobytes())
+    # A zero-size array whose other dimension NumPy can still create.
+    put("good", "zero_size_with_large_dim.npy",
+        preamble("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 9223372036854775807), }"))
 
     def d(descr, shape, fortran="False"):
         return preamble("{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape))
@@ -118,6 +132,14 @@ def main():
         "bad_shape__unterminated.npy": preamble("{'descr': '<f4', 'fortran_order': False, 'shape': (1,"),
         "limit_exceeded__65_dims.npy": d("'|u1'", "(" + "1, " * 65 + ")") + b"\x00",
         "bad_magic__zip_named_npy.npy": b"PK\x03\x04" + b"\x00" * 40,
+        # NumPy's limits hold for empty arrays too: dimensions are intp, and the item size
+        # times the non-zero dimensions must fit ("array is too big").
+        "bad_shape__zero_size_dim_2_63.npy": d("'<f4'", "(0, 9223372036854775808)"),
+        "size_overflow__zero_size_nonzero_dims_overflow.npy": d("'<f4'", "(4611686018427387904, 4, 0)"),
+        "unsupported_dtype__platform_long.npy": d("'<l'", "(1,)") + b"\x00" * 8,
+        "unsupported_dtype__subarray_tuple.npy": d("('<f4', (2,))", "(1,)") + b"\x00" * 8,
+        "unknown_dtype__not_a_dtype.npy": d("'<x4'", "(1,)") + b"\x00" * 4,
+        "unknown_dtype__byte_order_before_name.npy": d("'<float32'", "(1,)") + b"\x00" * 4,
     }
     for name, data in bad.items():
         put("bad", name, data)
