@@ -302,9 +302,10 @@ void parse_dict(std::string_view text, const std::string& name, uint64_t base, c
     if (key == "descr") {
       once(have_descr);
       if (p.peek('{')) {
-        p.fail("descr: structured dtypes given as a dict of fields are not supported (NumPy "
-               "writes a list)",
-               ErrorCode::unsupported_dtype);
+        p.fail(
+            "descr: structured dtypes given as a dict of fields are not supported (NumPy "
+            "writes a list)",
+            ErrorCode::unsupported_dtype);
       }
       if (p.peek('(')) {
         p.fail("descr: subarray dtypes (a tuple of a dtype and a shape) are not supported",

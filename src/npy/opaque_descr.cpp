@@ -48,11 +48,13 @@ bool datetime_unit(std::string_view unit) {
 }  // namespace
 
 bool is_object_descr(std::string_view descr) noexcept {
-  if (!descr.empty() && (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
+  // NumPy takes a byte order before the codes ('|O', '<O8') but not before the names.
+  if (descr == "object" || descr == "object_" || descr == "object0") return true;
+  if (!descr.empty() &&
+      (descr[0] == '<' || descr[0] == '>' || descr[0] == '|' || descr[0] == '=')) {
     descr.remove_prefix(1);
   }
-  return descr == "O" || descr == "O4" || descr == "O8" || descr == "object" ||
-         descr == "object_" || descr == "object0";
+  return descr == "O" || descr == "O4" || descr == "O8";
 }
 
 uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at) {
@@ -63,8 +65,9 @@ uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at) {
   }
   if (is_object_descr(descr)) {
     fail(ErrorCode::object_dtype, at, 0,
-         quoted + ": an object array holds Python objects, stored as a pickle; tensorio never "
-                  "unpickles (loading a pickle can run arbitrary code)");
+         quoted +
+             ": an object array holds Python objects, stored as a pickle; tensorio never "
+             "unpickles (loading a pickle can run arbitrary code)");
   }
   if (descr.size() < 2) refuse("expected a byte-order character and a type code");
   char order = descr[0];
@@ -74,12 +77,6 @@ uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at) {
   std::string_view code = descr.substr(1);
   char letter = code[0];
   std::string_view width = code.substr(1);
-  if (letter == 'O') {
-    fail(ErrorCode::object_dtype, at, 0,
-         quoted +
-             ": an object array holds Python objects, stored as a pickle; tensorio never "
-             "unpickles (loading a pickle can run arbitrary code)");
-  }
   auto sized = [&](uint64_t unit, const char* what) -> uint64_t {
     auto n = decimal(width);
     if (!n) refuse(std::string("expected the width of a ") + what + " as a decimal number");
@@ -102,20 +99,22 @@ uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at) {
                    "expected a float of 2, 4 or 8 bytes, or a long double of 12 or 16, found '" +
                        std::string(code) + "'");
     case 'c':
+      if (width.empty()) return 1;  // NumPy's 'c': a 1-byte character, 'S1'
       if (width == "24" || width == "32") return width == "24" ? 24 : 32;
       refuse_descr(at, quoted,
                    "expected a complex number of 8 or 16 bytes, or a long double one of 24 or 32");
     case 'M':
     case 'm': {
-      if (width.substr(0, 1) != "8")
-        refuse_descr(at, quoted, "expected a datetime/timedelta of 8 bytes");
-      std::string_view rest = width.substr(1);
+      // 'M', 'M8', 'M8[ns]', 'm8[10s]': always 8 bytes.
+      std::string_view rest = width.substr(width.starts_with('8') ? 1 : 0);
       if (rest.empty()) return 8;
       if (rest.size() >= 3 && rest.front() == '[' && rest.back() == ']' &&
           datetime_unit(rest.substr(1, rest.size() - 2))) {
         return 8;
       }
-      refuse_descr(at, quoted, "expected a datetime unit such as [ns] or [10s]");
+      refuse_descr(at, quoted,
+                   "expected a datetime/timedelta of 8 bytes, with a unit such as [ns] "
+                   "or [10s]");
     }
     case 'i':
     case 'u': refuse_descr(at, quoted, "expected an integer of 1, 2, 4 or 8 bytes");

@@ -36,7 +36,8 @@ struct DescrPlace {
 // Error(unsupported_dtype) naming why for anything else (zero-size elements included).
 uint64_t opaque_descr_bytes(std::string_view descr, DescrPlace at);
 
-// True for every spelling of the object dtype ('O', '|O', '<O8', 'object', ...): refused with
+// True for every spelling NumPy reads as the object dtype ('O', '|O', '<O8', 'object', ...):
+// refused with
 // Error(object_dtype) by opaque_descr_bytes().
 bool is_object_descr(std::string_view descr) noexcept;
 

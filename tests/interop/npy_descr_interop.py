@@ -9,9 +9,13 @@ spellings. For each, an .npy file with that descr and 3 elements of payload goes
   - NumPy accepts it as a numeric type tensorio has, of the same width on every platform:
     tensorio must open it as that dtype, and `tensorio convert` must give the values np.load
     gives (so byte order is right too);
-  - NumPy accepts it as something else: tensorio must refuse it with unsupported_dtype and a
-    message naming the kind (object, string, void, datetime, long double, platform-sized
-    integer, structured, subarray);
+  - NumPy accepts it as an object dtype: tensorio must refuse it with object_dtype (a pickle);
+  - NumPy accepts it as another fixed-size dtype (string, void, datetime, long double) spelled
+    as NumPy writes descrs (a byte order, then a type letter S, a, U, V, f, c, M or m): tensorio
+    must open it as an opaque tensor with NumPy's element size and the descr as written;
+  - NumPy accepts it as something else (other spellings of those: names, 'g', no byte order;
+    platform-sized integers, structured and subarray spellings, zero-size elements): tensorio
+    must refuse it with unsupported_dtype and a message naming the kind;
   - NumPy refuses it: tensorio must refuse it with unknown_dtype.
 
 Intended differences (README, tests/RELIABILITY.md): the 2-byte void 'V2' is bfloat16 (ml_dtypes
@@ -80,7 +84,7 @@ def candidates():
 
 def main():
     failures = []
-    counts = {"numeric": 0, "refused_known": 0, "refused_unknown": 0}
+    counts = {"numeric": 0, "opaque": 0, "object": 0, "refused_known": 0, "refused_unknown": 0}
     with tempfile.TemporaryDirectory(prefix="tensorio-descr-") as work:
         for i, descr in enumerate(candidates()):
             dt = numpy_dtype(descr)
@@ -119,6 +123,26 @@ def main():
                 if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
                     failures.append(f"{descr!r}: values differ: NumPy {a!r}, tensorio {b!r}")
                 continue
+            if dt is not None and dt.hasobject:
+                counts["object"] += 1
+                if "[object_dtype]" not in r.stderr or "pickle" not in r.stderr:
+                    failures.append(f"{descr!r}: expected object_dtype (a pickle): {r.stderr}")
+                continue
+            opaque = (dt is not None and dt.fields is None and dt.subdtype is None and
+                      dt.itemsize > 0 and descr[:1] in ("<", ">", "|", "=") and
+                      descr[1:2] != "" and descr[1] in "SaUVfcMm" and
+                      (dt.kind in "SUVMm" or (dt.kind in "fc" and dt.itemsize in (16, 32))))
+            if opaque:
+                counts["opaque"] += 1
+                if r.returncode != 0:
+                    failures.append(f"{descr!r}: NumPy reads {dt.str}, tensorio refuses: {r.stderr}")
+                    continue
+                t = json.loads(r.stdout)["tensors"][0]
+                if (t["dtype"], t.get("descr"), t.get("item_bytes")) != ("opaque", descr,
+                                                                         dt.itemsize):
+                    failures.append(f"{descr!r}: NumPy reads {dt.str} ({dt.itemsize} bytes), "
+                                    f"tensorio lists {t}")
+                continue
             if r.returncode == 0:
                 failures.append(f"{descr!r}: tensorio opens it, NumPy {'reads ' + dt.str if dt is not None else 'refuses it'}")
                 continue
@@ -146,6 +170,8 @@ def main():
     for f in failures:
         print("FAIL:", f)
     print(f"{counts['numeric']} numeric spellings read as NumPy reads them, "
+          f"{counts['opaque']} fixed-size ones opened opaque with NumPy's size, "
+          f"{counts['object']} object spellings refused as pickles, "
           f"{counts['refused_known']} NumPy dtypes refused with their kind, "
           f"{counts['refused_unknown']} non-dtypes refused; {len(failures)} failures")
     sys.exit(1 if failures else 0)

@@ -141,21 +141,32 @@ TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
   // (V4, c32, f16, U3 and M8[ns] with a byte order are fixed-size dtypes tensorio keeps
   // opaque: see OpaqueDescrs below.)
   const std::pair<const char*, ErrorCode> refused[] = {
-      {"<f1", ErrorCode::unknown_dtype},       {"<i3", ErrorCode::unknown_dtype},
-      {"<u16", ErrorCode::unknown_dtype},      {"<b2", ErrorCode::unknown_dtype},
-      {"<?1", ErrorCode::unknown_dtype},       {"<x4", ErrorCode::unknown_dtype},
-      {"!f4", ErrorCode::unknown_dtype},       {"<float32", ErrorCode::unknown_dtype},
-      {"", ErrorCode::unknown_dtype},          {"<", ErrorCode::unknown_dtype},
-         
-        {"g", ErrorCode::unsupported_dtype},
-      {"<l", ErrorCode::unsupported_dtype},    {"int", ErrorCode::unsupported_dtype},
-      {"intp", ErrorCode::unsupported_dtype},  {"|O", ErrorCode::object_dtype},
-         {"S5", ErrorCode::unsupported_dtype},
-      {"c", ErrorCode::unsupported_dtype},     
-      {"m8", ErrorCode::unsupported_dtype},    {"datetime64[s]", ErrorCode::unsupported_dtype},
-      {"f4,i4", ErrorCode::unsupported_dtype}, {"(2,)f4", ErrorCode::unsupported_dtype},
-      {"2f4", ErrorCode::unsupported_dtype},   {"object", ErrorCode::object_dtype},
-      {"str", ErrorCode::unsupported_dtype},   {"void", ErrorCode::unsupported_dtype},
+      {"<f1", ErrorCode::unknown_dtype},
+      {"<i3", ErrorCode::unknown_dtype},
+      {"<u16", ErrorCode::unknown_dtype},
+      {"<b2", ErrorCode::unknown_dtype},
+      {"<?1", ErrorCode::unknown_dtype},
+      {"<x4", ErrorCode::unknown_dtype},
+      {"!f4", ErrorCode::unknown_dtype},
+      {"<float32", ErrorCode::unknown_dtype},
+      {"", ErrorCode::unknown_dtype},
+      {"<", ErrorCode::unknown_dtype},
+
+      {"g", ErrorCode::unsupported_dtype},
+      {"<l", ErrorCode::unsupported_dtype},
+      {"int", ErrorCode::unsupported_dtype},
+      {"intp", ErrorCode::unsupported_dtype},
+      {"|O", ErrorCode::object_dtype},
+      {"S5", ErrorCode::unsupported_dtype},
+      {"c", ErrorCode::unsupported_dtype},
+      {"m8", ErrorCode::unsupported_dtype},
+      {"datetime64[s]", ErrorCode::unsupported_dtype},
+      {"f4,i4", ErrorCode::unsupported_dtype},
+      {"(2,)f4", ErrorCode::unsupported_dtype},
+      {"2f4", ErrorCode::unsupported_dtype},
+      {"object", ErrorCode::object_dtype},
+      {"str", ErrorCode::unsupported_dtype},
+      {"void", ErrorCode::unsupported_dtype},
   };
   for (const auto& [descr, code] : refused) {
     for (bool canonical_spelling : {true, false}) {
@@ -177,10 +188,9 @@ TEST(NpyHeader, EveryTypeCodeOnBothPaths) {
 // gives it (np.dtype(descr).itemsize), never byte-swapped.
 TEST(NpyHeader, OpaqueDescrs) {
   const std::pair<const char*, uint64_t> simple[] = {
-      {"|S3", 3},     {"<S1", 1},          {"|a7", 7},     {"<U8", 32},     {">U2", 8},
-      {"|V16", 16},   {"|V5", 5},          {"<f16", 16},       {"<c32", 32},
-         {"<M8", 8},          {"<M8[ns]", 8}, {">m8[10s]", 8}, {"<M8[D]", 8},
-      {"=m8[us]", 8}, {"<M8[generic]", 8},
+      {"|S3", 3},     {"<S1", 1},      {"|a7", 7},    {"<U8", 32},    {">U2", 8},
+      {"|V16", 16},   {"|V5", 5},      {"<f16", 16},  {"<c32", 32},   {"<M8", 8},
+      {"<M8[ns]", 8}, {">m8[10s]", 8}, {"<M8[D]", 8}, {"=m8[us]", 8}, {"<M8[generic]", 8},
   };
   for (const auto& [descr, bytes] : simple) {
     for (bool canonical_spelling : {true, false}) {
@@ -234,10 +244,8 @@ TEST(NpyHeader, SerializeOpaqueDescrsParsesBack) {
 // The refusals say what kind of dtype was refused.
 TEST(NpyHeader, RefusedDescrsSayWhy) {
   const std::pair<const char*, const char*> cases[] = {
-      {"|O", "object"},           
-       {"m8", "timedelta"}, 
-       {"<l", "platform"},  {"f4,i4", "structured"},
-      {"(2,)f4", "subarray"},  {"<x4", "no dtype"},
+      {"|O", "object"},        {"m8", "timedelta"},    {"<l", "platform"},
+      {"f4,i4", "structured"}, {"(2,)f4", "subarray"}, {"<x4", "no dtype"},
   };
   for (const auto& [descr, why] : cases) {
     try {
@@ -389,7 +397,7 @@ std::vector<BadCase> bad_cases() {
        ErrorCode::size_overflow},
       {"datetime_bad_unit", dict_with("'<M8[parsec]'", "False", "(2,)"),
        ErrorCode::unsupported_dtype},
-      {"datetime_wide", dict_with("'<M16'", "False", "(2,)"), ErrorCode::unsupported_dtype},
+      {"datetime_wide", dict_with("'<M16'", "False", "(2,)"), ErrorCode::unknown_dtype},
       {"record_empty", dict_with("[]", "False", "(2,)"), ErrorCode::unsupported_dtype},
       {"record_zero_size", dict_with("[('a', '<f4', (0,))]", "False", "(2,)"),
        ErrorCode::unsupported_dtype},
@@ -400,7 +408,7 @@ std::vector<BadCase> bad_cases() {
       {"record_negative_subarray", dict_with("[('a', '<f4', (-2,))]", "False", "(2,)"),
        ErrorCode::bad_header},
       {"record_bad_field_dtype", dict_with("[('a', '<f3')]", "False", "(2,)"),
-       ErrorCode::unsupported_dtype},
+       ErrorCode::unknown_dtype},
       {"record_size_overflow",
        dict_with("[('a', '<f8', (4294967296, 4294967296))]", "False", "(2,)"),
        ErrorCode::size_overflow},

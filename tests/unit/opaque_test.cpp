@@ -143,7 +143,7 @@ TEST(Opaque, ADescrToSaveIsValidatedLikeAFilesHeader) {
   EXPECT_EQ(save_with(DType::opaque, "[('a', '|S2'), ('b', '|u1')]", {2}), ErrorCode::count_);
   EXPECT_EQ(save_with(DType::opaque, "|S4", {2}), ErrorCode::invalid_argument);  // 8 bytes
   EXPECT_EQ(save_with(DType::opaque, "<f4", {2}), ErrorCode::invalid_argument);  // numeric
-  EXPECT_EQ(save_with(DType::opaque, "", {2}), ErrorCode::unsupported_dtype);
+  EXPECT_EQ(save_with(DType::opaque, "", {2}), ErrorCode::unknown_dtype);
   EXPECT_EQ(save_with(DType::opaque, "|O", {2}), ErrorCode::object_dtype);
   EXPECT_EQ(save_with(DType::opaque, "[('a', '|S3')] x", {2}), ErrorCode::invalid_argument);
   EXPECT_EQ(save_with(DType::opaque, "[('a', '|S3'", {2}), ErrorCode::bad_header);

@@ -108,8 +108,8 @@ def main():
             d("[('a', [('x', '<i4'), ('o', '|O')])]", "(1,)") + b"\x00" * 12,
         # Fixed-size dtypes tensorio keeps opaque, spelled wrongly.
         "unsupported_dtype__unicode_zero_width.npy": d("'<U0'", "(1,)"),
-        "unsupported_dtype__float_3_bytes.npy": d("'<f3'", "(1,)") + b"\x00" * 3,
-        "unsupported_dtype__integer_16_bytes.npy": d("'<i16'", "(1,)") + b"\x00" * 16,
+        "unknown_dtype__float_3_bytes.npy": d("'<f3'", "(1,)") + b"\x00" * 3,
+        "unknown_dtype__integer_16_bytes.npy": d("'<i16'", "(1,)") + b"\x00" * 16,
         "unsupported_dtype__datetime_bad_unit.npy": d("'<M8[fortnight]'", "(1,)") + b"\x00" * 8,
         "size_overflow__unicode_width.npy":
             d("'<U18446744073709551615'", "(1,)") + b"\x00" * 8,
