@@ -92,6 +92,31 @@ py::dtype view_dtype(const tensorio::TensorView& view, const std::string& name,
   return dt;
 }
 
+void require_numpy_shape(std::span<const uint64_t> shape, uint64_t item_bytes,
+                         const std::string& name) {
+  // NumPy's own limits: every dimension an intp, and the item size times the non-zero
+  // dimensions below 2^63 ("array is too big", even for an array with a zero dimension).
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  uint64_t bytes = item_bytes == 0 ? 1 : item_bytes;
+  bool fits = true;
+  for (uint64_t d : shape) {
+    if (d > kMax) fits = false;
+    if (d == 0 || !fits) continue;
+    if (bytes > kMax / d)
+      fits = false;
+    else
+      bytes *= d;
+  }
+  if (fits) return;
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  throw py::value_error("tensor '" + name + "' has shape " + text +
+                        ("), which NumPy cannot create "
+                         "(its item size times its non-zero dimensions exceeds 2^63 - 1); its "
+                         "stored bytes: tensorio.open(path).raw('") +
+                        name + "')");
+}
+
 py::array make_anchor(py::handle owner, bool writable) {
   py::array anchor(py::dtype("uint8"), std::vector<py::ssize_t>{0}, std::vector<py::ssize_t>{},
                    empty_payload, owner);

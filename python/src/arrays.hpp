@@ -39,6 +39,11 @@ py::dtype numpy_dtype(tensorio::DType dtype, const std::string& name, const Dtyp
 py::dtype view_dtype(const tensorio::TensorView& view, const std::string& name,
                      const DtypePolicy& policy);
 
+// ValueError naming tensor `name` when NumPy cannot create an array of `shape` with elements of
+// `item_bytes` (a file may hold one: a zero dimension beside others whose product overflows).
+void require_numpy_shape(std::span<const uint64_t> shape, uint64_t item_bytes,
+                         const std::string& name);
+
 // An empty uint8 array with `owner` as base, read-only unless `writable`.
 py::array make_anchor(py::handle owner, bool writable);
 

@@ -73,6 +73,7 @@ py::array copied(const py::dtype& dt, std::span<const uint64_t> shape,
 // or a copy of a transform's buffer, so a write never shows in a later get().
 py::array present(OpenedFile& f, const TensorView& view, const py::dtype& dt, py::handle anchor,
                   bool writable, bool shared) {
+  require_numpy_shape(view.shape(), static_cast<uint64_t>(dt.itemsize()), view.name());
   std::span<const std::byte> bytes = presented_bytes(view);
   if (!writable || bytes.empty()) return array_over(dt, view.shape(), bytes.data(), anchor);
   const bool in_file = OpenedFile::in_file(view, bytes.data());

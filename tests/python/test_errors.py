@@ -88,6 +88,16 @@ def test_every_good_corpus_file_loads(path):
             for k in f:
                 assert f.raw(k).nbytes == f.info(k).nbytes
         return
+    except ValueError as e:
+        if "NumPy cannot create" not in str(e):
+            raise
+        # A shape NumPy cannot create (a zero dimension beside overflowing ones, which gguf
+        # allows): named, with the way to the stored bytes.
+        assert ".raw(" in str(e)
+        with tensorio.open(path, format=fmt) as f:
+            for k in f:
+                assert f.raw(k).nbytes == f.info(k).nbytes
+        return
     read_fully(loaded)
     assert tensorio.verify(path, format=fmt) == []
 
