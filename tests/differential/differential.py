@@ -282,6 +282,25 @@ def _dict_literal(h):
 PLATFORM_SIZED = ["l", "L", "p", "P", "int", "int_", "uint", "long", "ulong", "intp", "uintp",
                   "int0", "uint0"]
 
+def _strings_cut_at_nul(dump):
+    """A dump with every string cut at its first NUL, as ggml's C accessors return them."""
+    return re.sub(r'\\u0000(?:[^"\\]|\\.)*"', '"', dump)
+
+
+def _unpadded_last_tensor(c):
+    """tensorio read it, and the file ends inside the padding after the last tensor's bytes."""
+    try:
+        d = json.loads(c["tensorio"]["dump"])
+    except Exception:
+        return False
+    if not d["tensors"]:
+        return False
+    size = os.path.getsize(c["path"])
+    end = max(d["data_offset"] + t["offset"] + t["size"] for t in d["tensors"])
+    padded = end + (-end % d["alignment"])
+    return end <= size < padded
+
+
 INTENDED = [
     # --- npy / npz against NumPy ---
     ("stricter", "npy_dtype_not_a_tensor",
@@ -395,6 +414,21 @@ INTENDED = [
     ("laxer", "gguf_nested_array",
      "the spec allows arrays of arrays (gguf-py writes them); ggml refuses them",
      lambda c: c["tensorio"].get("ok") and '"elem":"arr"' in c["tensorio"].get("dump", "")),
+    ("content", "gguf_string_value_with_nul",
+     "a string value holding a NUL: ggml's C accessors (gguf_get_val_str, gguf_get_arr_str) "
+     "return C strings cut at it; tensorio gives every byte (values are data; keys and names "
+     "with a NUL are refused)",
+     lambda c: _strings_cut_at_nul(c["tensorio"]["dump"]) == c["peer_view"]["dump"]),
+    ("laxer", "gguf_last_tensor_unpadded",
+     "the file ends after the last tensor's bytes but before its padding: ggml's data loader "
+     "reads the padded size; tensorio needs the bytes only (MLX and gguflib write no padding "
+     "after the last tensor)",
+     _unpadded_last_tensor),
+    ("stricter", "gguf_element_count_wraps_in_ggml",
+     "dimensions whose product overflows int64 (e.g. ne = [2^62, 4], 2^64 elements): ggml "
+     "multiplies with wrapping arithmetic, gets 0, and skips its overflow checks, reading a "
+     "tensor of 0 bytes; refused (size_overflow)",
+     lambda c: _code(c) == "size_overflow" and "element count below 2^63" in _msg(c)),
     ("stricter", "gguf_bool_not_0_or_1",
      "the spec says bools other than 0 and 1 are invalid; ggml reads any non-zero byte as true",
      lambda c: _code(c) == "bad_metadata" and "expected a bool of 0 or 1" in _msg(c)),
@@ -427,8 +461,8 @@ def classify(case):
     t, p = case["tensorio"], case["peer_view"]
     if t.get("crash"):
         return "crash", "tensorio_crash"
-    if p.get("crash"):
-        return "peer_crash", "peer_crash"
+    if p.get("crash"):  # ggml aborted (GGML_ASSERT): not a verdict on the file
+        return "peer_crash", "peer_crash_tensorio_" + ("reads" if t["ok"] else _code(case))
     if t["ok"] and p["ok"]:
         if case["peer"] == "gguf":
             same = t["dump"] == p["dump"]
