@@ -51,14 +51,19 @@ import numpy as np
 class Worker:
     """A long-running child fed one path per line; restarted when it dies."""
 
-    def __init__(self, argv):
+    def __init__(self, argv, unlimited=False):
         self.argv = argv
         self.proc = None
         self.restarts = 0
+        self.unlimited = unlimited  # lift the address-space cap (sanitizers reserve terabytes)
 
     def start(self):
+        def lift():
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL,
+                                     preexec_fn=lift if self.unlimited else None)
 
     def ask(self, path, read_reply):
         if self.proc is None or self.proc.poll() is not None:
@@ -898,12 +903,15 @@ def main():
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
-    # np.load of a hostile header may try to allocate what it claims: bound the address space
-    # so that such a request fails (MemoryError, a refusal) instead of swapping.
-    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+    # np.load of a hostile header may try to allocate what it claims, and so does ggml's data
+    # loader: a soft cap on the address space makes such a request fail (MemoryError, or an
+    # abort of the harness: a peer crash) instead of swapping. tensorio's probe runs without it.
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = 6 << 30 if hard == resource.RLIM_INFINITY else min(6 << 30, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
     work = tempfile.mkdtemp(prefix="tensorio-diff-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    probe = Worker([args.probe])
+    probe = Worker([args.probe], unlimited=True)
     peer = None
     if args.peer == "gguf":
         if not args.harness:
