@@ -202,6 +202,41 @@ std::optional<std::string_view> code_refusal(std::string_view code) noexcept {
   }
 }
 
+// NumPy reads the size after a kind character with strtol(): whitespace, a '+' and leading zeros
+// may come first ('f 4', 'f+4', 'f04' are all '<f4'). The canonical spelling of such a code
+// (kind, the decimal size, then any '[unit]' of a datetime) in `buf`, or nullopt when `code` is
+// not of that form.
+struct CanonicalCode {
+  char text[40];
+  size_t size = 0;
+  std::string_view view() const noexcept { return {text, size}; }
+};
+std::optional<CanonicalCode> canonical_sized_code(std::string_view code) noexcept {
+  constexpr std::string_view kSizedKinds = "biufcVSUaOMm";
+  if (code.size() < 2 || kSizedKinds.find(code[0]) == std::string_view::npos) return std::nullopt;
+  size_t i = 1;
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (i < code.size() && space(code[i])) ++i;
+  if (i < code.size() && code[i] == '+') ++i;
+  size_t digits = i;
+  while (i < code.size() && code[i] == '0') ++i;  // leading zeros
+  size_t value_start = i;
+  while (i < code.size() && code[i] >= '0' && code[i] <= '9') ++i;
+  if (i == digits) return std::nullopt;  // no digits at all
+  std::string_view value = code.substr(value_start, i - value_start);
+  if (value.empty()) value = "0";
+  std::string_view rest = code.substr(i);
+  bool unit = (code[0] == 'M' || code[0] == 'm') && rest.size() >= 2 && rest.front() == '[' &&
+              rest.back() == ']';
+  if (!rest.empty() && !unit) return std::nullopt;
+  CanonicalCode out;
+  if (1 + value.size() + rest.size() > sizeof out.text) return std::nullopt;
+  out.text[out.size++] = code[0];
+  for (char c : value) out.text[out.size++] = c;
+  for (char c : rest) out.text[out.size++] = c;
+  return out;
+}
+
 NpyDescr refused(ErrorCode code, std::string_view why) noexcept {
   return {std::nullopt, code, why};
 }
@@ -219,6 +254,15 @@ NpyDescr classify_npy_descr(std::string_view descr) noexcept {
     return {NpyNumericDescr{*dtype, big}, ErrorCode::unsupported_dtype, {}};
   }
   if (code.empty()) return refused(ErrorCode::unknown_dtype, "a byte order without a type code");
+  if (auto canonical = canonical_sized_code(code); canonical && canonical->view() != code) {
+    if (auto dtype = dtype_of_code(canonical->view())) {
+      bool big = item_size(*dtype) > 1 && (order == '>' || (order != '<' && kNativeBig));
+      return {NpyNumericDescr{*dtype, big}, ErrorCode::unsupported_dtype, {}};
+    }
+    if (auto why = code_refusal(canonical->view())) {
+      return refused(ErrorCode::unsupported_dtype, *why);
+    }
+  }
   if (auto why = code_refusal(code)) return refused(ErrorCode::unsupported_dtype, *why);
   // NumPy takes a byte order before the datetime names too ('<datetime64[ns]').
   std::string_view name = code.substr(0, code.find('['));

@@ -1,8 +1,9 @@
 // The npy header's 'descr': what a dtype string means to tensorio.
 //
 // NumPy reads a descr with np.dtype(descr), so any spelling np.dtype() accepts is a valid file:
-// a type code with an optional byte order and size ('<f4', 'f4', '|u1', '>d', 'f', '?', 'B'), or
-// a type name ('float32', 'double', 'bool', 'uintc'). Every spelling whose type is the same on
+// a type code with an optional byte order and size ('<f4', 'f4', '|u1', '>d', 'f', '?', 'B'; the
+// size read as strtol() reads it, so 'f 4', 'f+4' and 'f04' are '<f4' too), or a type name
+// ('float32', 'double', 'bool', 'uintc'). Every spelling whose type is the same on
 // every platform NumPy runs on and maps to one of tensorio's dtypes is accepted. Refused, each
 // with a message saying why: object, string, void (except the 2-byte bfloat16 convention, '<V2'),
 // datetime/timedelta, long double, the platform-sized integers ('l', 'int', 'intp': a C long is

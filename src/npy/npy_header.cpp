@@ -29,8 +29,10 @@ constexpr size_t kGrowthAxisMaxDigits = 21;  // numpy.lib.format.GROWTH_AXIS_MAX
 
 class DictParser {
  public:
-  DictParser(std::string_view text, const std::string& name, uint64_t base)
-      : s_(text), name_(name), base_(base) {}
+  // `python2_longs`: "3L" is read as 3, as NumPy repairs Python 2 headers of versions 1.0 and
+  // 2.0 (3.0 is newer than Python 2, and NumPy refuses the suffix there).
+  DictParser(std::string_view text, const std::string& name, uint64_t base, bool python2_longs)
+      : s_(text), name_(name), base_(base), python2_longs_(python2_longs) {}
 
   [[noreturn]] void fail(std::string detail, ErrorCode code = ErrorCode::bad_header) const {
     throw Error(code, name_, base_ + pos_, "npy header: " + std::move(detail));
@@ -80,7 +82,8 @@ class DictParser {
     char quote = s_[pos_++];
     size_t start = pos_;
     while (pos_ < s_.size() && s_[pos_] != quote) {
-      if (s_[pos_] == '\\' || s_[pos_] == '\n') {
+      // Python ends a line at CR as at LF: neither may stand in a one-line string.
+      if (s_[pos_] == '\\' || s_[pos_] == '\n' || s_[pos_] == '\r') {
         fail("expected a plain string for " + std::string(what) + ", found an escape or newline");
       }
       ++pos_;
@@ -122,7 +125,7 @@ class DictParser {
       pos_ = start;
       fail("expected a dimension below 2^64, found " + found(), ErrorCode::size_overflow);
     }
-    if (pos_ < s_.size() && (s_[pos_] == 'L' || s_[pos_] == 'l')) ++pos_;  // Python 2 long
+    if (python2_longs_ && pos_ < s_.size() && s_[pos_] == 'L') ++pos_;  // not 'l', as NumPy
     return v;
   }
 
@@ -171,6 +174,7 @@ class DictParser {
   std::string_view s_;
   const std::string& name_;
   uint64_t base_;
+  bool python2_longs_;
   size_t pos_ = 0;
 };
 
@@ -258,7 +262,8 @@ class CanonicalDict {
     if (end == std::string_view::npos) return false;
     out = s_.substr(pos_, end - pos_);
     pos_ = end;
-    return true;
+    // Escapes and line ends inside the string: the general parser's business.
+    return out.find_first_of("\\\n\r") == std::string_view::npos;
   }
 
   // A decimal without leading zeros below 2^64 (the general parser explains anything else).
@@ -289,7 +294,7 @@ class CanonicalDict {
 // for each way it can be wrong.
 void parse_dict(std::string_view text, const std::string& name, uint64_t base, const Limits& limits,
                 NpyHeader& h) {
-  DictParser p(text, name, base);
+  DictParser p(text, name, base, h.major_version <= 2);
   p.expect('{', "'{' opening the header dict");
   bool have_descr = false, have_fortran = false, have_shape = false;
   while (!p.peek('}')) {

@@ -1,5 +1,7 @@
 #include "zip/end_of_central_directory.hpp"
 
+#include <optional>
+
 #include "core/byte_cursor.hpp"
 #include "core/checked_math.hpp"
 #include "zip/zip_format.hpp"
@@ -14,8 +16,11 @@ bool signature_at(std::span<const std::byte> file, uint64_t offset, uint32_t sig
 
 // Scans backwards for a PK\5\6 whose comment length reaches exactly the end of the file. The
 // exact-length rule keeps a "PK\5\6" inside the comment text from being taken for the record.
+// Bytes after the record are refused, not skipped: a reader that skipped them (Python's
+// zipfile does) could not tell them from a comment, nor a second archive appended behind.
 uint64_t find_record(std::span<const std::byte> file, const std::string& path) {
   uint64_t size = file.size();
+  std::optional<uint64_t> nearest;  // the signature nearest the end, when none fits
   if (size >= kEndOfCentralDirSize) {
     uint64_t last = size - kEndOfCentralDirSize;
     uint64_t first = last > kMaxCommentSize ? last - kMaxCommentSize : 0;
@@ -23,7 +28,18 @@ uint64_t find_record(std::span<const std::byte> file, const std::string& path) {
       if (!signature_at(file, pos, kEndOfCentralDirSig)) continue;
       uint16_t comment_len = load_le<uint16_t>(file.data() + pos + 20);
       if (pos + kEndOfCentralDirSize + comment_len == size) return pos;
+      if (!nearest) nearest = pos;
     }
+  }
+  if (nearest) {
+    uint64_t end = *nearest + kEndOfCentralDirSize + load_le<uint16_t>(file.data() + *nearest + 20);
+    bool cut = end > size;
+    throw Error(cut ? ErrorCode::truncated : ErrorCode::bad_header, path, *nearest,
+                "zip: expected the end-of-central-directory record and its comment to end the "
+                "file, found them ending at " +
+                    std::to_string(end) + " in a file of " + std::to_string(size) + " bytes" +
+                    (cut ? " (the archive is truncated)"
+                         : " (bytes follow the archive; refused rather than skipped)"));
   }
   bool looks_like_zip = signature_at(file, 0, kLocalHeaderSig);
   throw Error(looks_like_zip ? ErrorCode::truncated : ErrorCode::bad_magic, path, size,

@@ -6,6 +6,9 @@
 //   ggml_harness types                   one line per ggml type: enum block bytes name
 //   ggml_harness dump FILE [--load-data] ggml's view of FILE in the dump_format.hpp layout;
 //                                        --load-data also has ggml read the whole data section
+//   ggml_harness dump-batch [--load-data]
+//                                        the same for each path read from stdin (one a line):
+//                                        "=== ok" + dump or "=== rejected", then "=== end"
 //   ggml_harness write SPEC OUT          write OUT with ggml's writer; SPEC is
 //                                        all | kv-only | tensors-only (see write_spec())
 //   ggml_harness dequant TYPE IN OUT [f32|f16|bf16]
@@ -118,19 +121,17 @@ std::string kv_json(const Api& api, const gguf_context* ctx, int64_t id) {
   return df::array_kv(key, elem, n, values);
 }
 
-int cmd_dump(const Api& api, const std::string& path, bool load_data) {
+// ggml's view of FILE in the dump_format.hpp layout; false when ggml rejects it.
+bool dump_text(const Api& api, const std::string& path, bool load_data, std::string& out) {
   ggml_peer::ggml_context* data_ctx = nullptr;
   ggml_peer::gguf_init_params params{!load_data, load_data ? &data_ctx : nullptr};
   gguf_context* ctx = api.gguf_init_from_file(path.c_str(), params);
-  if (ctx == nullptr) {
-    std::fprintf(stderr, "ggml rejected %s\n", path.c_str());
-    return kExitRejected;
-  }
+  if (ctx == nullptr) return false;
   std::vector<unsigned char> file;
-  if (!read_file(path, file)) return kExitError;
+  (void)read_file(path, file);
   const size_t data_offset = api.gguf_get_data_offset(ctx);
-  std::string out = df::header(api.gguf_get_version(ctx), api.gguf_get_alignment(ctx), data_offset,
-                               api.gguf_get_n_tensors(ctx) > 0);
+  out = df::header(api.gguf_get_version(ctx), api.gguf_get_alignment(ctx), data_offset,
+                   api.gguf_get_n_tensors(ctx) > 0);
   bool first = true;
   for (int64_t i = 0; i < api.gguf_get_n_kv(ctx); ++i)
     df::append_item(out, first, kv_json(api, ctx, i));
@@ -148,9 +149,40 @@ int cmd_dump(const Api& api, const std::string& path, bool load_data) {
                                api.gguf_get_tensor_ne(ctx, i), offset, size, hash));
   }
   out += df::kEnd;
-  std::fputs(out.c_str(), stdout);
   api.gguf_free(ctx);
   if (data_ctx != nullptr) api.ggml_free(data_ctx);
+  return true;
+}
+
+int cmd_dump(const Api& api, const std::string& path, bool load_data) {
+  std::string out;
+  if (!dump_text(api, path, load_data, out)) {
+    std::fprintf(stderr, "ggml rejected %s\n", path.c_str());
+    return kExitRejected;
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// One file path per line on stdin; for each, "=== ok" and the dump, or "=== rejected", then
+// "=== end", flushed: the differential tests keep one harness running over thousands of files.
+int cmd_dump_batch(const Api& api, bool load_data) {
+  std::string path;
+  for (int c; (c = std::getchar()) != EOF;) {
+    if (c != '\n') {
+      path += static_cast<char>(c);
+      continue;
+    }
+    std::string out;
+    if (dump_text(api, path, load_data, out)) {
+      std::printf("=== ok\n%s", out.c_str());
+    } else {
+      std::printf("=== rejected\n");
+    }
+    std::printf("=== end\n");
+    std::fflush(stdout);
+    path.clear();
+  }
   return 0;
 }
 
@@ -331,7 +363,8 @@ int cmd_types(const Api& api) {
 
 int usage() {
   std::fputs(
-      "usage: ggml_harness version | types | dump FILE [--load-data] | write SPEC OUT |\n"
+      "usage: ggml_harness version | types | dump FILE [--load-data] |\n"
+      "       dump-batch [--load-data] | write SPEC OUT |\n"
       "       dequant TYPE IN OUT [f32|f16|bf16]\n",
       stderr);
   return kExitError;
@@ -358,6 +391,9 @@ int main(int argc, char** argv) {
   if (cmd == "types" && args.size() == 1) return cmd_types(api);
   if (cmd == "dump" && (args.size() == 2 || (args.size() == 3 && args[2] == "--load-data"))) {
     return cmd_dump(api, args[1], args.size() == 3);
+  }
+  if (cmd == "dump-batch" && (args.size() == 1 || (args.size() == 2 && args[1] == "--load-data"))) {
+    return cmd_dump_batch(api, args.size() == 2);
   }
   if (cmd == "write" && args.size() == 3) return cmd_write(api, args[1], args[2]);
   if (cmd == "dequant" && (args.size() == 4 || args.size() == 5)) {

@@ -51,7 +51,8 @@ KIND_WORDS = {"O": "object", "S": "string", "U": "string", "V": "void", "M": "da
 
 
 def preamble(descr):
-    d = "{'descr': %r, 'fortran_order': False, 'shape': (3,), }" % descr
+    # The descr as a plain literal (no escapes: the header grammar is another test's subject).
+    d = "{'descr': '%s', 'fortran_order': False, 'shape': (3,), }" % descr
     h = d + " " * ((64 - (10 + len(d) + 1) % 64) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode("latin1")
 
@@ -77,9 +78,14 @@ def candidates():
     for b in bases:
         for p in ["", "<", ">", "|", "=", "!"]:
             out.add(p + b)
+    # NumPy reads a size with strtol(): whitespace, '+' and leading zeros before the digits.
+    for k in "biufcVSUaOMm?dB":
+        for size in (" 4", "+4", "04", "\t8", " 1", "+16", " 2", "0", " +2", "\n8", "4 "):
+            out.add(k + size)
+            out.add("<" + k + size)
     out.update(["f4,i4", "(2,)f4", "2f4", "<M8[ns]", "datetime64[s]", "timedelta64[ms]",
                 "float32 ", " float32", "", "<", "V", "V0"])
-    return sorted(out)
+    return sorted(d for d in out if not any(c in d for c in "'\\\n\r"))
 
 
 def main():
