@@ -238,7 +238,7 @@ std::optional<CanonicalCode> canonical_sized_code(std::string_view code) noexcep
 }
 
 NpyDescr refused(ErrorCode code, std::string_view why) noexcept {
-  return {std::nullopt, code, why};
+  return {std::nullopt, code, why, why.data() == kObject.data()};
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ struct NpyDescr {
   ErrorCode code = ErrorCode::unsupported_dtype;  // when refused: unknown_dtype if NumPy has no
                                                   // such dtype, unsupported_dtype otherwise
   std::string_view why;                           // when refused, for the message
+  bool object = false;  // refused as an object dtype (a pickle), in any spelling
 };
 
 // Classifies a descr string. The common spellings ('<f4', '|b1') are decided by a switch on

@@ -191,8 +191,13 @@ struct DescrResult {
 // Error(object_dtype), anything else with the reason npy_descr gives. `offset` is the absolute
 // offset of the descr's text.
 DescrResult parse_descr(std::string_view descr, const std::string& name, uint64_t offset) {
-  if (detail::is_object_descr(descr)) detail::opaque_descr_bytes(descr, {name, offset});
   detail::NpyDescr d = detail::classify_npy_descr(descr);
+  if (d.object || detail::is_object_descr(descr)) {
+    throw Error(ErrorCode::object_dtype, name, offset,
+                "npy header: descr '" + std::string(descr) +
+                    "': an object array holds Python objects, stored as a pickle; tensorio never "
+                    "unpickles (loading a pickle can run arbitrary code)");
+  }
   if (d.numeric) return {d.numeric->dtype, d.numeric->big_endian, item_size(d.numeric->dtype)};
   // The kinds NumPy writes with a fixed size: strings, void and records' fields, long double,
   // datetime.

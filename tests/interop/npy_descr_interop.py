@@ -11,8 +11,9 @@ spellings. For each, an .npy file with that descr and 3 elements of payload goes
     gives (so byte order is right too);
   - NumPy accepts it as an object dtype: tensorio must refuse it with object_dtype (a pickle);
   - NumPy accepts it as another fixed-size dtype (string, void, datetime, long double) spelled
-    as NumPy writes descrs (a byte order, then a type letter S, a, U, V, f, c, M or m): tensorio
-    must open it as an opaque tensor with NumPy's element size and the descr as written;
+    as NumPy writes descrs (a byte order, a type letter S, a, U, V, f, c, M or m, a plain
+    decimal width or a datetime unit): tensorio must open it as an opaque tensor with NumPy's
+    element size and the descr as written;
   - NumPy accepts it as something else (other spellings of those: names, 'g', no byte order;
     platform-sized integers, structured and subarray spellings, zero-size elements): tensorio
     must refuse it with unsupported_dtype and a message naming the kind;
@@ -25,6 +26,7 @@ and MLX write bfloat16 so; NumPy reads raw bytes), and the platform-sized intege
 usage: npy_descr_interop.py PATH/TO/tensorio
 """
 import json
+import re
 import os
 import string
 import struct
@@ -48,6 +50,11 @@ PLATFORM_SIZED = {"l", "L", "p", "P", "int", "int_", "uint", "long", "ulong", "i
                   "int0", "uint0"}
 KIND_WORDS = {"O": "object", "S": "string", "U": "string", "V": "void", "M": "datetime",
               "m": "datetime"}
+
+
+# NumPy's own spelling of the fixed-size dtypes tensorio keeps opaque (as dtype.str writes them):
+# a byte order, a type letter and a plain decimal width or datetime unit.
+OPAQUE_SPELLING = (r"[<>|=]([SaUV][1-9][0-9]*|f16|c32|c|[Mm]8?(\[[0-9]*[A-Za-z]+\])?)")
 
 
 def preamble(descr):
@@ -135,8 +142,7 @@ def main():
                     failures.append(f"{descr!r}: expected object_dtype (a pickle): {r.stderr}")
                 continue
             opaque = (dt is not None and dt.fields is None and dt.subdtype is None and
-                      dt.itemsize > 0 and descr[:1] in ("<", ">", "|", "=") and
-                      descr[1:2] != "" and descr[1] in "SaUVfcMm" and
+                      dt.itemsize > 0 and re.fullmatch(OPAQUE_SPELLING, descr) and
                       (dt.kind in "SUVMm" or (dt.kind in "fc" and dt.itemsize in (16, 32))))
             if opaque:
                 counts["opaque"] += 1
