@@ -73,6 +73,11 @@ TEST(DType, ElementCountOverflow) {
   EXPECT_FALSE(element_count(bad).has_value());
   EXPECT_EQ(element_count(std::vector<uint64_t>{}), 1u);
   EXPECT_EQ(element_count(std::vector<uint64_t>{0, 5}), 0u);
+  // A zero anywhere wins, whatever order the other dimensions would overflow in.
+  const uint64_t huge = uint64_t{1} << 62;
+  EXPECT_EQ(element_count(std::vector<uint64_t>{4, huge, 0}), 0u);
+  EXPECT_EQ(element_count(std::vector<uint64_t>{0, huge, 4}), 0u);
+  EXPECT_FALSE(element_count(std::vector<uint64_t>{4, huge}).has_value());
 }
 
 }  // namespace
