@@ -23,6 +23,7 @@ ReadStats& ReadStats::operator+=(const ReadStats& o) noexcept {
   direct_bytes += o.direct_bytes;
   mapped_bytes += o.mapped_bytes;
   transformed_bytes += o.transformed_bytes;
+  network_bytes += o.network_bytes;
   direct_refused = direct_refused || o.direct_refused;
   return *this;
 }
@@ -170,7 +171,10 @@ void prefetch(const Archive& archive, const PrefetchOptions& options) {
   for (const TensorView& v : archive.tensors()) {
     total += v.nbytes();
     const TensorRecord& rec = *Internals::record(v);
-    if (v.materialized() || v.nbytes() == 0 || rec.lazy || !rec.file) {
+    // A view read with pread (a remote file among them) is materialized by data(): its
+    // mapping is never touched.
+    if (v.materialized() || v.nbytes() == 0 || rec.lazy || !rec.file ||
+        rec.file->access() == AccessMode::pread) {
       chunks.push_back({&v, {}, v.nbytes()});
     } else {
       rec.file->check_still_covers(rec.file_offset + rec.stored.size());
