@@ -37,6 +37,8 @@ using detail::TensorRecord;
 // span is exactly the file's bytes at file_offset (so a pread there gives the same bytes).
 bool readable_from_file(const TensorRecord& r) {
   if (r.lazy || !r.file || r.stored.size() != r.nbytes) return false;
+  // A remote view already fetched is copied from memory, not fetched again.
+  if (r.file->source() != nullptr && r.ready.load(std::memory_order_acquire)) return false;
   auto file = r.file->bytes();
   return span_fits(r.file_offset, r.nbytes, file.size()) &&
          r.stored.data() == file.data() + r.file_offset;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/page_range.hpp"
 #include "io/remote/url.hpp"
 #include "tensorio/error.hpp"
 
@@ -213,6 +214,9 @@ struct HttpRangeClient::Attempt {
   uint64_t body_first = 0;    // file bytes the body carries
   uint64_t body_size = 0;
   uint64_t received = 0;
+  // Body bytes before this file offset are received but not kept: a suffix window keeps whole
+  // pages only (a page written in part would pass for one a parser read; sparse_window.hpp).
+  uint64_t keep_from = 0;
   RemoteIdentity learned;  // open()
   std::string effective_url;
 
@@ -296,6 +300,7 @@ struct HttpRangeClient::Attempt {
       if (suffix) {
         first_expected = total - std::min(want, total);
         last_expected = total - 1;
+        keep_from = std::min(total, (first_expected + page_size() - 1) / page_size() * page_size());
       } else {
         last_expected = std::min(first + want, total) - 1;
       }
@@ -439,9 +444,15 @@ struct HttpRangeClient::Attempt {
                   "expected a body of " + std::to_string(body_size) +
                       " bytes, found more (an overlong answer)");
     }
-    uint64_t at = body_first + received - out_offset;  // inside `out`: check() placed it
-    std::memcpy(out.data() + at, data, len);
+    uint64_t file_at = body_first + received;
     received += len;
+    if (file_at < keep_from) {
+      uint64_t skip = std::min<uint64_t>(len, keep_from - file_at);
+      data += skip;
+      len -= static_cast<size_t>(skip);
+      file_at += skip;
+    }
+    if (len > 0) std::memcpy(out.data() + (file_at - out_offset), data, len);  // placed by check()
     return true;
   }
 
@@ -620,11 +631,11 @@ HttpRangeClient::FirstAnswer HttpRangeClient::open(
       if (a.verdict == Verdict::fail) {
         throw Error(a.code, name_, a.body_first + a.received, a.asked() + ": " + a.why);
       }
-      uint64_t got = a.body_first + a.received;
+      uint64_t got = std::max(a.body_first + a.received, a.keep_from);
       uint64_t end = a.body_first + a.body_size;
       // The body broke off: the rest as a plain range of the version just seen.
       if (got < end) fetch(got, a.out.subspan(got - a.out_offset, end - got));
-      return {{a.body_first, end}};
+      return {{std::max(a.body_first, a.keep_from), end}};
     }
     if (a.verdict == Verdict::fail || tries >= options_.max_retries) {
       throw Error(

@@ -72,16 +72,10 @@ void RemoteFile::fetch(std::vector<ByteRange> ranges) const {
       merged.push_back(m);
     }
   }
-  // Large ranges in pieces, so that every connection has work.
-  std::vector<ByteRange> pieces;
-  for (const ByteRange& m : merged) {
-    for (uint64_t at = m.begin; at < m.end; at += range_bytes_) {
-      pieces.push_back({at, std::min(m.end, at + range_bytes_)});
-    }
-  }
+  // Each range whole, in one request: a header is asked for in as few requests as can be.
   std::span<std::byte> bytes = window_->bytes();
-  parallel_for(pieces.size(), connections_, [&](size_t i, unsigned) {
-    const ByteRange& p = pieces[i];
+  parallel_for(merged.size(), connections_, [&](size_t i, unsigned) {
+    const ByteRange& p = merged[i];
     client_.fetch(p.begin,
                   bytes.subspan(static_cast<size_t>(p.begin), static_cast<size_t>(p.size())));
     window_->mark_filled(p);

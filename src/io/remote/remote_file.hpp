@@ -31,7 +31,8 @@ class RemoteFile final : public ByteSource {
   void read_at(uint64_t offset, std::span<std::byte> out) const override;
 
   // Makes `ranges` (clipped to the file) present in bytes(): what is missing, rounded out to
-  // pages, neighbours less than a gap apart merged, fetched as one batch of parallel requests.
+  // pages, neighbours less than a gap apart merged, fetched as one batch of parallel requests
+  // (one request per merged range, however long).
   void fetch(std::vector<ByteRange> ranges) const;
 
   // Fetches every page a parser read without it having been fetched (SparseWindow::
