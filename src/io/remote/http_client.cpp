@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/page_range.hpp"
+#include "io/remote/remote_open.hpp"
 #include "io/remote/url.hpp"
 #include "tensorio/error.hpp"
 
@@ -490,6 +491,51 @@ size_t on_body(char* buffer, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+namespace {
+
+size_t discard_body(char*, size_t size, size_t count, void* user) {
+  *static_cast<uint64_t*>(user) += size * count;
+  return size * count;
+}
+
+}  // namespace
+
+uint64_t download_and_discard(const std::string& url, const RemoteOptions& options) {
+  HttpRangeClient headers_of(url, options);
+  HandleLease lease;
+  CURL* h = lease.get();
+  if (h == nullptr) throw Error(ErrorCode::io_error, redact_url(url), no_offset, "no HTTP handle");
+  curl_easy_reset(h);
+  curl_slist* headers = nullptr;
+  for (const std::string& line : headers_of.plain_headers()) {
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  uint64_t received = 0;
+  char errors[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBuffer);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errors);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &received);
+  if (!options.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str());
+  CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    throw Error(ErrorCode::io_error, redact_url(url), no_offset,
+                std::string("expected the whole file, found the transfer failing: ") +
+                    (errors[0] ? errors : curl_easy_strerror(rc)));
+  }
+  return received;
+}
+
 HttpRangeClient::HttpRangeClient(std::string url, const RemoteOptions& options)
     : url_(std::move(url)), name_(redact_url(url_)), options_(options) {
   std::string token = options_.bearer_token;
@@ -522,6 +568,10 @@ void HttpRangeClient::forget_redirect() const {
   std::lock_guard<std::mutex> lock(target_mutex_);
   effective_url_ = url_;
   effective_same_origin_ = true;
+}
+
+std::vector<std::string> HttpRangeClient::plain_headers() const {
+  return request_headers(true, false);
 }
 
 std::vector<std::string> HttpRangeClient::request_headers(bool send_auth, bool conditional) const {

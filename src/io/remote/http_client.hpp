@@ -76,6 +76,8 @@ class HttpRangeClient {
   void fetch(uint64_t offset, std::span<std::byte> out) const;
 
   const RemoteIdentity& identity() const noexcept { return identity_; }
+  // The headers every request carries (Accept-Encoding, Authorization, the extra ones).
+  std::vector<std::string> plain_headers() const;
   RemoteCounters counters() const noexcept;
 
   struct Attempt;

@@ -42,6 +42,11 @@ bool fetch_remote_stray_reads(const MappedFile& file);
 // For a remote file: its counters; nullopt-like `false` for any other file.
 bool remote_stats(const MappedFile& file, RemoteStats& out);
 
+// One plain GET of the whole resource on one connection, its body discarded — what
+// `curl -o /dev/null URL` does: the baseline `tensorio bench` compares remote reads with. Same
+// headers, redirects and proxies as a remote file. Returns the bytes received; throws Error.
+uint64_t download_and_discard(const std::string& url, const RemoteOptions& options);
+
 // Whether this build reads URLs (it was built with libcurl).
 bool remote_supported() noexcept;
 

@@ -17,4 +17,9 @@ bool fetch_remote_stray_reads(const MappedFile&) { return false; }
 bool remote_stats(const MappedFile&, RemoteStats&) { return false; }
 bool remote_supported() noexcept { return false; }
 
+uint64_t download_and_discard(const std::string& url, const RemoteOptions&) {
+  (void)open_remote_file(url, {}, {});  // refuses the URL, naming the missing libcurl
+  return 0;
+}
+
 }  // namespace tensorio::detail
