@@ -30,6 +30,7 @@ open) alone and misbehave from its second request on:
     etagflip    after open: the file is replaced (other bytes, ETag "v2"); If-Range is honoured
     etagignore  after open: the file is replaced, and If-Range is ignored (206 of the new bytes)
     redirect    302 to the same path under /ok/ on the host "localhost" (another origin)
+    whole200    after open: 200 with the whole file (same ETag) to every range request
 
 GET /stats/TOKEN answers {"requests": N, "authorization": [the Authorization header of each
 request, or null], "hosts": [the Host header of each]} for the token's requests.
@@ -46,7 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ROOT = os.path.abspath(sys.argv[1])
 LAST_MODIFIED = email.utils.formatdate(1700000000, usegmt=True)
 FLIP = bytes(255 - i for i in range(256))
-AFTER_OPEN = {"flaky", "fail500", "drop", "short", "shortall", "overlong", "overlongall", "shift",
+AFTER_OPEN = {"whole200", "flaky", "fail500", "drop", "short", "shortall", "overlong", "overlongall", "shift",
               "stall", "etagflip", "etagignore"}
 
 lock = threading.Lock()
@@ -127,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
         if_range = self.headers.get("If-Range")
         if if_range is not None and if_range != etag and fault != "etagignore":
             rng = None  # RFC 9110 13.1.5: a validator that does not match gets the whole file
-        if fault == "norange" or rng is None:
+        if fault == "norange" or rng is None or (fault == "whole200" and after_open):
             return self.send_plain(200, data, base)
         if rng == "unsatisfiable":
             return self.send_plain(416, b"", base + [("Content-Range", f"bytes */{size}")])

@@ -18,6 +18,9 @@
 //   stall         payload         headers then silence: Error(io_error) after the timeouts
 //   etagflip      payload         the file replaced (If-Range honoured): Error(file_changed)
 //   etagignore    payload         the file replaced, If-Range ignored: Error(file_changed)
+//   whole200      payload         200 with the whole file (same ETag) to a range:
+//                                 Error(io_error) "ignored Range"; to a request for the whole
+//                                 file: the bytes
 //   redirect      open            followed; the final URL used for every range; Authorization
 //                                 not sent to the other origin
 #include <gtest/gtest.h>
@@ -27,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "core/archive_state.hpp"
+#include "core/internals.hpp"
 #include "tensorio/safetensors.hpp"
 #include "tests/remote/remote_support.hpp"
 
@@ -180,6 +185,26 @@ TEST_F(RemoteFaults, ReplacedFileWithIfRangeIsFileChanged) {
 TEST_F(RemoteFaults, ReplacedFileIgnoringIfRangeIsFileChanged) {
   std::string what = read_fails(url("etagignore"), ErrorCode::file_changed);
   EXPECT_NE(what.find("ETag"), std::string::npos) << what;
+}
+
+TEST_F(RemoteFaults, ServerAnsweringARangeWithTheWholeFileLaterIsRefused) {
+  std::string what = read_fails(url("whole200"), ErrorCode::io_error);
+  EXPECT_NE(what.find("ignored Range"), std::string::npos) << what;
+}
+
+TEST_F(RemoteFaults, WholeFileAnsweredWith200WhenTheWholeFileWasAsked) {
+  // The views hold only the payloads: the whole file is asked for through the file itself,
+  // in one range (range_bytes above its size).
+  OpenOptions o = options();
+  o.remote.range_bytes = 64 << 20;
+  Archive a = load(url("whole200"), o);
+  const auto& file = *Internals::state(a).files[0];
+  std::vector<std::byte> all(file.size());
+  file.read_at(0, all);
+  std::vector<std::byte> local(file.size());
+  detail::MappedFile::open((remote_env().data() / "faults.safetensors").string())
+      ->read_at(0, local);
+  EXPECT_EQ(all, local);
 }
 
 TEST_F(RemoteFaults, RedirectIsFollowedOnceAndAuthorizationStaysWithItsOrigin) {

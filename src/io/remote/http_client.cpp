@@ -250,6 +250,11 @@ struct HttpRangeClient::Attempt {
     }
   }
 
+  // The request was for the whole file (after open).
+  bool whole_file_asked() const {
+    return !suffix && expected != nullptr && first == 0 && want == expected->size;
+  }
+
   bool bad_encoding() const {
     return !content_encoding.empty() && lower(content_encoding) != "identity";
   }
@@ -353,7 +358,39 @@ struct HttpRangeClient::Attempt {
   }
 
   bool check_whole() {
+    if (!opening && whole_file_asked()) {
+      // Asked for every byte, a server may answer 200 (RFC 9110 14.2): the same version, as
+      // its validators must show, is as good as a 206.
+      if (bad_encoding()) {
+        return fail(Verdict::fail, ErrorCode::io_error,
+                    "expected the bytes as stored, found Content-Encoding: " + content_encoding);
+      }
+      if (!content_length || *content_length != expected->size) {
+        return fail(Verdict::fail, ErrorCode::file_changed,
+                    "expected the whole " + std::to_string(expected->size) +
+                        "-byte file, found a 200 answer of another length: the file changed "
+                        "since it was opened");
+      }
+      bool validated =
+          (!expected->etag.empty() && etag == expected->etag) ||
+          (!expected->last_modified.empty() && last_modified == expected->last_modified);
+      if (validated && changed_validators()) {
+        body_first = 0;
+        body_size = expected->size;
+        checked = true;
+        return true;
+      }
+      if (verdict != Verdict::ok) return false;
+    }
     if (!opening) {
+      if (!changed_validators()) return false;  // another version: file_changed
+      bool same = (!expected->etag.empty() && etag == expected->etag) ||
+                  (!expected->last_modified.empty() && last_modified == expected->last_modified);
+      if (same) {
+        return fail(Verdict::fail, ErrorCode::io_error,
+                    "expected 206 Partial Content, found 200 with the whole file of the version "
+                    "seen at open: the server ignored Range");
+      }
       return fail(Verdict::fail, ErrorCode::file_changed,
                   std::string("expected 206 Partial Content, found 200 with the whole file: ") +
                       (conditional ? "the file changed since it was opened (If-Range did not "
@@ -676,7 +713,6 @@ HttpRangeClient::FirstAnswer HttpRangeClient::open(
     perform(a, url_, true);
     if (a.checked) {
       identity_ = a.learned;
-      opened_ = true;
       if (!a.effective_url.empty()) remember_redirect(a.effective_url);
       if (a.verdict == Verdict::fail) {
         throw Error(a.code, name_, a.body_first + a.received, a.asked() + ": " + a.why);

@@ -10,7 +10,8 @@
 // exactly where asked, as long as asked (only the file's end may clamp it), of the recorded
 // length, not content-encoded; then the body must be exactly that long. A 200 to a range request
 // means the server ignores Range (refused at open unless RemoteOptions::allow_full_download, or
-// unless the whole file fits the window asked for) or, later, that the file changed.
+// unless the whole file fits the window asked for) or, later, that the file changed (unless the
+// whole file was asked for and the answer's validators name the version seen at open).
 //
 // Transient failures (timeouts, dropped connections, short or overlong bodies, HTTP 408, 429,
 // 500, 502, 503, 504) are retried with exponential backoff, asking only for the bytes not yet
@@ -96,7 +97,6 @@ class HttpRangeClient {
   RemoteOptions options_;
   std::string authorization_;  // "Authorization: Bearer ..." or empty
   RemoteIdentity identity_;
-  bool opened_ = false;
 
   mutable std::mutex target_mutex_;
   mutable std::string effective_url_;  // where redirects led at open
