@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,47 @@ TEST(RemoteOpen, QueryStringsAreNotPartOfTheName) {
   Archive a = load(url_of("named.npy", "?download=true&x=.npz"));
   EXPECT_EQ(a.format(), Format::npy);
   EXPECT_EQ(a.tensors()[0].name(), "named");
+}
+
+TEST(RemoteOpen, RangesReuseTheirConnections) {
+  std::vector<std::byte> bytes = pattern(4 << 20, 11);
+  TensorRef ref{"w", DType::uint8, {bytes.size()}, bytes};
+  save(remote_env().data() / "keepalive.safetensors", std::span(&ref, 1));
+  OpenOptions options;
+  options.remote.range_bytes = 256 << 10;
+  options.remote.connections = 4;
+  std::string query = unique_query();
+  Archive a = load(url_of("keepalive.safetensors", query), options);
+  EXPECT_TRUE(std::ranges::equal(a.tensors()[0].data(), bytes));
+  std::vector<LoggedRequest> log = nginx_log("/data/keepalive.safetensors" + query);
+  std::set<std::string> connections;
+  for (const LoggedRequest& r : log) connections.insert(r.connection);
+  EXPECT_EQ(log.size(), 1u + 16u);
+  // Sixteen ranges over at most four connections at a time, each kept alive: far fewer
+  // connections than requests (idle handles, and their connections, are pooled).
+  EXPECT_LE(connections.size(), 5u) << log.size() << " requests";
+}
+
+TEST(RemoteOpen, HttpsWithHttp2) {
+  const RemoteEnv& env = remote_env();
+  if (env.nginx_tls.empty()) GTEST_SKIP() << "no openssl to make a certificate with";
+  Tensors t = make_tensors(30, 100000);
+  save(env.data() / "tls.safetensors", t.refs);
+  OpenOptions options;
+  options.remote.ca_file = env.ca_file;
+  std::string query = unique_query();
+  Archive remote = load(env.nginx_tls + "/data/tls.safetensors" + query, options);
+  EXPECT_EQ(archive_difference(load(env.data() / "tls.safetensors"), remote), "");
+  std::vector<LoggedRequest> log = nginx_log("/data/tls.safetensors" + query);
+  ASSERT_FALSE(log.empty());
+  for (const LoggedRequest& r : log) EXPECT_EQ(r.protocol, "HTTP/2.0");
+  // The server's certificate is checked: without its CA the open fails.
+  try {
+    (void)load(env.nginx_tls + "/data/tls.safetensors", OpenOptions{});
+    FAIL() << "a self-signed certificate was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io_error) << e.what();
+  }
 }
 
 TEST(RemoteOpen, SavingToAUrlIsRefused) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -77,6 +78,8 @@ const RemoteEnv& remote_env() {
     e.log = env_or_empty("TENSORIO_TEST_NGINX_LOG");
     e.fault = env_or_empty("TENSORIO_TEST_FAULT");
     e.www = env_or_empty("TENSORIO_TEST_WWW");
+    e.nginx_tls = env_or_empty("TENSORIO_TEST_NGINX_TLS");
+    e.ca_file = env_or_empty("TENSORIO_TEST_CA");
     if (e.nginx.empty() || e.fault.empty() || e.www.empty()) {
       throw std::runtime_error("run through tests/remote/run_remote_tests.py (no servers set)");
     }
@@ -104,21 +107,24 @@ std::string http_get(const std::string& url) {
   return body;
 }
 
-size_t nginx_requests(const std::string& uri) {
+std::vector<LoggedRequest> nginx_log(const std::string& uri) {
   const RemoteEnv& env = remote_env();
   std::string sentinel = "/data/.sentinel" + unique_query();
   (void)http_get(env.nginx + sentinel);  // a 404, logged after everything before it
   for (int tries = 0; tries < 400; ++tries) {
     std::ifstream in(env.log);
     std::string line;
-    size_t count = 0;
+    std::vector<LoggedRequest> out;
     bool seen = false;
     while (std::getline(in, line)) {
-      std::string first = line.substr(0, line.find(' '));
-      if (first == uri) ++count;
-      if (first == sentinel) seen = true;
+      // URI STATUS "RANGE" PROTOCOL CONNECTION BYTES
+      std::istringstream fields(line);
+      LoggedRequest r;
+      fields >> r.uri >> r.status >> std::quoted(r.range) >> r.protocol >> r.connection >> r.bytes;
+      if (r.uri == uri) out.push_back(r);
+      if (r.uri == sentinel) seen = true;
     }
-    if (seen) return count;
+    if (seen) return out;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   throw std::runtime_error("the access log never showed " + sentinel);

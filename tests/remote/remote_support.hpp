@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "io/remote/remote_open.hpp"
 #include "tensorio/tensorio.hpp"
@@ -15,9 +16,11 @@ namespace tensorio::testing {
 
 struct RemoteEnv {
   std::string nginx;          // "http://127.0.0.1:PORT": serves www/ (corpus/ and data/)
-  std::filesystem::path log;  // nginx's access log: "URI STATUS \"RANGE\" BYTES" per line
+  std::filesystem::path log;  // nginx's access log, one line per request
   std::string fault;          // "http://127.0.0.1:PORT" of fault_server.py, over www/data
   std::filesystem::path www;  // the served root
+  std::string nginx_tls;      // "https://127.0.0.1:PORT" (HTTP/2), or empty without openssl
+  std::string ca_file;        // its self-signed certificate
   std::filesystem::path data() const { return www / "data"; }
 };
 
@@ -28,9 +31,20 @@ const RemoteEnv& remote_env();
 // apart in the access log: "?open=N".
 std::string unique_query();
 
-// Requests nginx logged whose URI (path and query) is exactly `uri`. Waits until every request
-// made before the call is in the log (a request of its own goes last, on one worker).
-size_t nginx_requests(const std::string& uri);
+// One request as nginx logged it.
+struct LoggedRequest {
+  std::string uri;  // path and query
+  int status = 0;
+  std::string range;       // the Range header, or "-"
+  std::string protocol;    // "HTTP/1.1", "HTTP/2.0"
+  std::string connection;  // nginx's connection serial number
+  uint64_t bytes = 0;      // body bytes sent
+};
+
+// The requests nginx logged whose URI (path and query) is exactly `uri`. Waits until every
+// request made before the call is in the log (a request of its own goes last, on one worker).
+std::vector<LoggedRequest> nginx_log(const std::string& uri);
+inline size_t nginx_requests(const std::string& uri) { return nginx_log(uri).size(); }
 
 // GET of a small resource; the body. Throws std::runtime_error.
 std::string http_get(const std::string& url);

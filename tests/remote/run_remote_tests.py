@@ -6,7 +6,9 @@
 Starts nginx (Debian's nginx-light) on an ephemeral loopback port with a generated config in a
 temporary directory, serving a copy of the test corpora under /corpus/ and a scratch directory
 the tests write into under /data/, with an access log of every request; starts the project's
-fault-injecting server (fault_server.py) over the same scratch directory; runs TEST_EXE with
+fault-injecting server (fault_server.py) over the same scratch directory; where openssl is
+installed, nginx also serves the same files over TLS with HTTP/2 (a self-signed certificate
+for 127.0.0.1); runs TEST_EXE with
 their addresses in the environment; stops both. Exits 77 (meson's "skipped") when this build has
 no libcurl or nginx is not installed, and otherwise with the tests' status.
 """
@@ -58,7 +60,7 @@ http {{
   scgi_temp_path {d}/scgi;
   types {{ }}
   default_type application/octet-stream;
-  log_format ranges '$request_uri $status "$http_range" $body_bytes_sent';
+  log_format ranges '$request_uri $status "$http_range" $server_protocol $connection $body_bytes_sent';
   access_log {d}/access.log ranges;
   sendfile on;
   keepalive_requests 100000;
@@ -66,15 +68,37 @@ http {{
     listen 127.0.0.1:{port};
     root {root};
   }}
-}}
+{tls}}}
+"""
+
+TLS_SERVER = """  server {{
+    listen 127.0.0.1:{port} ssl http2;
+    ssl_certificate {d}/cert.pem;
+    ssl_certificate_key {d}/key.pem;
+    root {root};
+  }}
 """
 
 
-def start_nginx(nginx, workdir, root):
+def make_certificate(workdir):
+    """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem); False without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return False
+    result = subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", os.path.join(workdir, "key.pem"), "-out", os.path.join(workdir, "cert.pem")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return result.returncode == 0
+
+
+def start_nginx(nginx, workdir, root, tls_port=None):
     for _ in range(5):
         port = free_port()
+        tls = TLS_SERVER.format(d=workdir, port=tls_port, root=root) if tls_port else ""
         with open(os.path.join(workdir, "nginx.conf"), "w") as f:
-            f.write(NGINX_CONF.format(d=workdir, port=port, root=root))
+            f.write(NGINX_CONF.format(d=workdir, port=port, root=root, tls=tls))
         proc = subprocess.Popen([nginx, "-p", workdir, "-c", os.path.join(workdir, "nginx.conf")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if wait_for_port(port, proc):
@@ -139,7 +163,8 @@ def main():
             os.chmod(d, 0o755)
             for f in files:
                 os.chmod(os.path.join(d, f), 0o644)
-        nginx_proc, port = start_nginx(nginx, workdir, root)
+        tls_port = free_port() if make_certificate(workdir) else None
+        nginx_proc, port = start_nginx(nginx, workdir, root, tls_port)
         fault_proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_server.py"),
                                        os.path.join(root, "data")],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -154,6 +179,9 @@ def main():
             "TENSORIO_TEST_FAULT": f"http://127.0.0.1:{fault_port}",
             "TENSORIO_TEST_WWW": root,
         })
+        if tls_port:
+            env["TENSORIO_TEST_NGINX_TLS"] = f"https://127.0.0.1:{tls_port}"
+            env["TENSORIO_TEST_CA"] = os.path.join(workdir, "cert.pem")
         env.pop("TENSORIO_HTTP_BEARER", None)
         status = subprocess.call([exe] + rest, env=env)
         if cli is not None:
