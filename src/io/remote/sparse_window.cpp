@@ -24,10 +24,10 @@ constexpr uint64_t kScanChunk = uint64_t{1} << 30;
 SparseWindow::SparseWindow(uint64_t size, const std::string& name) : size_(size) {
   if (size == 0) return;
   uint64_t page = page_size();
-  if (size > UINT64_MAX - page) {
+  if (size > kMaxSize) {
     throw Error(ErrorCode::io_error, name, no_offset,
-                "expected a file size that fits in the address space, found " +
-                    std::to_string(size) + " bytes");
+                "expected a remote file of at most " + std::to_string(kMaxSize) +
+                    " bytes (4 TiB), found the server declaring " + std::to_string(size));
   }
   mapped_ = round_up(size, page);
   void* p = ::mmap(nullptr, static_cast<size_t>(mapped_), PROT_READ | PROT_WRITE,

@@ -34,8 +34,12 @@ struct ByteRange {
 
 class SparseWindow {
  public:
-  // Reserves `size` bytes of address space; throws Error(io_error) naming `name` when the
-  // system refuses.
+  // The largest file a window stands for. stray_reads() costs a status byte per page of the
+  // file; a server declaring a larger file is refused rather than trusted with that cost.
+  static constexpr uint64_t kMaxSize = uint64_t{1} << 42;
+
+  // Reserves `size` bytes of address space; throws Error(io_error) naming `name` when `size`
+  // is over kMaxSize or the system refuses.
   SparseWindow(uint64_t size, const std::string& name);
   ~SparseWindow();
   SparseWindow(const SparseWindow&) = delete;
