@@ -56,6 +56,42 @@ enum class AccessMode : uint8_t {
           // filesystems where a mapping can fault (SIGBUS) when the server drops the file
 };
 
+// Remote files: every opener (and load()) takes an http:// or https:// URL where it takes a
+// path. The header is fetched and validated at open with as few range requests as the format
+// allows; each payload is fetched on first access (into a buffer the view owns, as with
+// AccessMode::pread, which a remote file always uses) and read_into() fetches straight into the
+// caller's buffer. Redirects are followed (and the final URL reused, without the Authorization
+// header when it is another host); proxies come from the environment (http_proxy, https_proxy,
+// no_proxy, as curl reads them). The resource's ETag, Last-Modified and length are recorded at
+// open and every later range must come from that same version: a file replaced on the server
+// fails with Error(file_changed), never a mix of two files. Builds without libcurl refuse URLs
+// with Error(io_error).
+struct TENSORIO_API RemoteOptions {
+  // Sent as "Authorization: Bearer <token>"; when empty, the environment variable
+  // TENSORIO_HTTP_BEARER is used if set. Never written into an error message.
+  std::string bearer_token;
+  // Extra request headers, e.g. {"X-Api-Key", "..."}.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Connections a large read is spread over (ranges fetched in parallel); 0 picks 8.
+  unsigned connections = 0;
+  // Size of the ranges a large read is split into.
+  uint64_t range_bytes = uint64_t{8} << 20;
+  // Retries of one range after a timeout, a dropped connection, a short or overlong body, or an
+  // HTTP 408/429/500/502/503/504 answer, with exponential backoff from retry_delay_ms (capped
+  // at 20 times it; a Retry-After header is honoured up to that cap). Bytes already received
+  // are kept: a retry asks only for the rest.
+  unsigned max_retries = 5;
+  uint32_t retry_delay_ms = 200;
+  uint32_t connect_timeout_ms = 15'000;
+  // A transfer that receives nothing for this long is abandoned (and retried).
+  uint32_t stall_timeout_ms = 30'000;
+  // A server that ignores Range (answers 200 with the whole file) is refused with
+  // Error(io_error); with this set the whole file is downloaded into memory instead.
+  bool allow_full_download = false;
+  // PEM bundle of the certificate authorities to trust; empty: the system's.
+  std::string ca_file;
+};
+
 struct TENSORIO_API OpenOptions {
   Limits limits;
   AccessMode access = AccessMode::mmap;
@@ -83,6 +119,8 @@ struct TENSORIO_API OpenOptions {
   // own thread (about a tenth of a warm first touch with 4 KiB pages). Turn off for sparse
   // access to a cold file, where mapping a neighbour that is never read costs disk reads.
   bool map_next_view = true;
+  // http:// and https:// URLs (see RemoteOptions).
+  RemoteOptions remote;
 };
 
 struct TENSORIO_API SaveOptions {

@@ -55,7 +55,9 @@ enum class ReadPath : uint8_t {
   direct,     // O_DIRECT into aligned buffers; buffered pread where the filesystem refuses it
 };
 // An archive opened with AccessMode::pread is never read through its mapping: automatic and
-// mmap read it with pread() there.
+// mmap read it with pread() there. A remote file (an http:// or https:// URL) ignores the path:
+// each block is one range request, fetched straight into the destination, the blocks in
+// parallel over several connections.
 
 // Progress of a multi-block operation: bytes finished so far and the total. Calls are
 // serialized (never two at once) but may come from worker threads; the last call has
@@ -78,10 +80,11 @@ struct TENSORIO_API ReadStats {
   uint64_t direct_bytes = 0;       // read with O_DIRECT
   uint64_t mapped_bytes = 0;       // copied out of the mapping
   uint64_t transformed_bytes = 0;  // copied from a materialized transform
+  uint64_t network_bytes = 0;      // fetched from a remote file with HTTP range requests
   bool direct_refused = false;     // O_DIRECT was wanted but the filesystem refused it
 
   uint64_t total() const noexcept {
-    return cached_bytes + direct_bytes + mapped_bytes + transformed_bytes;
+    return cached_bytes + direct_bytes + mapped_bytes + transformed_bytes + network_bytes;
   }
   ReadStats& operator+=(const ReadStats& o) noexcept;
 };

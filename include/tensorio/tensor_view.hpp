@@ -62,7 +62,7 @@ class TENSORIO_API TensorView {
   // Absolute offset in the file of the stored payload (for a deflated npz member: of its
   // compressed bytes).
   uint64_t file_offset() const noexcept;
-  // Path of the file the view reads from.
+  // Path of the file the view reads from (a URL, its password redacted, for a remote file).
   const std::string& file_path() const noexcept;
 
   // The payload in native byte order and C order. Lazy and thread-safe (see above). Throws
@@ -72,6 +72,8 @@ class TENSORIO_API TensorView {
 
   // The payload exactly as stored in the file, zero-copy: big-endian bytes stay big-endian,
   // Fortran-order data stays column-major, a deflated member is its compressed stream.
+  // For a remote file (an http(s) URL) the span lies in a window of address space that holds
+  // only the header ranges fetched at open: use data() or read_into() for the payload.
   [[nodiscard]] std::span<const std::byte> stored_bytes() const noexcept;
 
   // True when data() is (or will be) a pointer into the mapping rather than an owned buffer.

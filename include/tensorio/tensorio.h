@@ -277,7 +277,9 @@ TENSORIO_API void tio_open_options_init(tio_open_options* options);
  * tio_open_memory; release with tio_archive_free. */
 typedef struct tio_archive tio_archive;
 
-/* Opens the file at `path` (a NUL-terminated file system path). Headers are decoded and fully
+/* Opens the file at `path` (a NUL-terminated file system path, or an http:// or https:// URL:
+ * see "Remote files" in README.md; the defaults of the C++ RemoteOptions apply, the bearer
+ * token from $TENSORIO_HTTP_BEARER). Headers are decoded and fully
  * validated now; payloads are read lazily. With TIO_FORMAT_AUTO the format is chosen by the
  * extension (a name ending in .safetensors.index.json opens a sharded safetensors checkpoint
  * through its index); another format opens the file as that format whatever its name (a
@@ -387,7 +389,8 @@ TENSORIO_API tio_status tio_tensor_data(const tio_tensor* tensor, const void** d
  * pointer into the mapping: valid as long as any handle of this file is alive. Not meant for
  * TIO_ACCESS_PREAD archives (their mapping is only read for headers). `*data` may be NULL
  * when `*size` is 0.
- * Fails: TIO_ERR_INVALID_ARGUMENT (NULL argument). */
+ * Fails: TIO_ERR_INVALID_ARGUMENT (NULL argument, or a tensor of an http(s) URL, whose stored
+ * payload is not in memory). */
 TENSORIO_API tio_status tio_tensor_stored_bytes(const tio_tensor* tensor, const void** data,
                                                 uint64_t* size);
 

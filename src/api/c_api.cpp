@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/c_status.hpp"
+#include "io/remote/url.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
@@ -231,7 +232,11 @@ tensorio::TensorRef tensor_ref(const tio_tensor_desc& desc, size_t index, const 
   return ref;
 }
 
-bool is_safetensors_index(std::string_view path) {
+bool is_safetensors_index(std::string_view given) {
+  // A URL's query and fragment are not part of its name.
+  std::string name =
+      tensorio::detail::is_remote_url(given) ? tensorio::detail::url_file_name(given) : "";
+  std::string_view path = name.empty() ? given : std::string_view(name);
   constexpr std::string_view suffix = ".safetensors.index.json";
   if (path.size() < suffix.size()) return false;
   std::string_view tail = path.substr(path.size() - suffix.size());
@@ -512,6 +517,13 @@ tio_status tio_tensor_stored_bytes(const tio_tensor* tensor, const void** data, 
     require(tensor, "tio_tensor_stored_bytes", "a tensor");
     require(data, "tio_tensor_stored_bytes", "a data output");
     require(size, "tio_tensor_stored_bytes", "a size output");
+    if (tensorio::detail::is_remote_url(tensor->view.file_path())) {
+      throw tensorio::Error(ErrorCode::invalid_argument, tensor->view.file_path(),
+                            tensorio::no_offset,
+                            "tio_tensor_stored_bytes: expected a tensor of a local file or "
+                            "memory, found one of a URL (its payload is not in memory: use "
+                            "tio_tensor_data)");
+    }
     std::span<const std::byte> bytes = tensor->view.stored_bytes();
     *data = bytes.data();
     *size = bytes.size();

@@ -7,6 +7,7 @@
 #include "core/save_checks.hpp"
 #include "core/tensor_record.hpp"
 #include "npy/npy_header.hpp"
+#include "io/remote/url.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/npy.hpp"
 #include "tensorio/npz.hpp"
@@ -22,9 +23,15 @@ bool ends_with(const std::string& s, std::string_view suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The file name a path or URL ends in (a URL's query and fragment left out).
+std::string file_name_of(const std::filesystem::path& path) {
+  std::string s = path.string();
+  return detail::is_remote_url(s) ? detail::url_file_name(s) : path.filename().string();
+}
+
 // A sharded safetensors checkpoint is named by its index file.
 bool is_safetensors_index(const std::filesystem::path& path) {
-  std::string lower = path.filename().string();
+  std::string lower = file_name_of(path);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ends_with(lower, ".safetensors.index.json");
@@ -82,7 +89,7 @@ TensorRef TensorRef::from_view(const TensorView& view) {
 }
 
 Format format_from_path(const std::filesystem::path& path) {
-  std::string name = path.filename().string();
+  std::string name = file_name_of(path);
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -92,10 +99,10 @@ Format format_from_path(const std::filesystem::path& path) {
     return Format::safetensors;
   }
   if (ends_with(lower, ".gguf")) return Format::gguf;
-  throw Error(ErrorCode::unknown_format, path.string(), no_offset,
+  throw Error(ErrorCode::unknown_format, detail::redact_url(path.string()), no_offset,
               "expected an extension of .npy, .npz, .safetensors, .safetensors.index.json or "
               ".gguf, found '" +
-                  path.extension().string() + "'");
+                  std::filesystem::path(name).extension().string() + "'");
 }
 
 Archive load(const std::filesystem::path& path, const OpenOptions& options) {
@@ -119,6 +126,11 @@ std::filesystem::path save_target_path(const std::filesystem::path& path) {
 
 std::filesystem::path save(const std::filesystem::path& path, std::span<const TensorRef> tensors,
                            const SaveOptions& options) {
+  if (detail::is_remote_url(path.string())) {
+    throw Error(ErrorCode::invalid_argument, detail::redact_url(path.string()), no_offset,
+                "expected a local path to save to, found an http(s) URL (remote files are "
+                "read-only)");
+  }
   std::filesystem::path target = save_target_path(path);
   Format format = format_from_path(target);
   switch (format) {

@@ -17,10 +17,12 @@
 #include <vector>
 
 #include "cli/bench_probe.hpp"
+#include "cli/bench_remote.hpp"
 #include "cli/bench_target.hpp"
 #include "cli/cli.hpp"
 #include "core/byte_sum.hpp"
 #include "core/json_writer.hpp"
+#include "io/remote/url.hpp"
 #include "tensorio/read.hpp"
 #include "tensorio/tensorio.hpp"
 
@@ -329,7 +331,8 @@ void print_text(const FileResult& r, const Settings& s) {
   std::printf("\n");
 }
 
-void print_json(const std::vector<FileResult>& results, const Settings& s) {
+void print_json(const std::vector<FileResult>& results,
+                const std::vector<bench::RemoteResult>& remote, const Settings& s) {
   // The limits are machine-wide: medians over every run of every file.
   Series sum, read, write;
   for (const FileResult& r : results) {
@@ -355,6 +358,11 @@ void print_json(const std::vector<FileResult>& results, const Settings& s) {
     w.key("touch_gbps").value(r.touch.median() / 1e9);
     w.key("read_into_gbps").value(r.read_into.median() / 1e9);
     w.key("cold").value(s.cold);
+    w.end_object();
+  }
+  for (const bench::RemoteResult& r : remote) {
+    w.begin_object();
+    bench::write_remote_json(w, r);
     w.end_object();
   }
   w.end_array();
@@ -385,6 +393,10 @@ const Command kBench{
     "  count and sizes). Prints medians with min..max, and each figure's ratio to the limit\n"
     "  measured just before it (median of the per-run ratios; cold runs compare with the\n"
     "  cold read()). A progress bar goes to stderr when it is a terminal.\n"
+    "  An http(s) URL is measured against the network instead: per run, the open (latency,\n"
+    "  requests, bytes), read_into of every tensor (parallel range requests) and one plain\n"
+    "  GET of the whole file on one connection, discarded (as curl -o /dev/null), with\n"
+    "  read_into's ratio to it; --cold, --path and the save do not apply.\n"
     "  --json         print one object: {\"limits\": {\"sum_gbps\", \"read_gbps\", "
     "\"write_gbps\"},\n"
     "                 \"files\": [{\"path\", \"format\", \"bytes\", \"tensors\", \"open_us\",\n"
@@ -420,15 +432,26 @@ int run_bench(const std::vector<std::string>& argv) {
   if (auto p = args.value("--path")) s.read.path = parse_path(*p);
   if (auto d = args.value("--save-dir")) s.save_dir = *d;
 
-  std::vector<FileResult> results(args.positionals().size());
-  ProgressBar bar(results.size() * s.runs * (s.save ? 8 : 5));
+  std::vector<std::string> local, urls;
+  for (const std::string& p : args.positionals()) {
+    (detail::is_remote_url(p) ? urls : local).push_back(p);
+  }
+  std::vector<FileResult> results(local.size());
+  ProgressBar bar(results.size() * s.runs * (s.save ? 8 : 5) + urls.size() * s.runs * 3);
   for (size_t i = 0; i < results.size(); ++i) {
-    Runner(s, results[i], args.positionals()[i], bar).run_all();
+    Runner(s, results[i], local[i], bar).run_all();
+  }
+  std::vector<bench::RemoteResult> remote;
+  for (const std::string& url : urls) {
+    remote.push_back(bench::bench_remote(url, s.runs, s.read, [&](const std::string& what) {
+      bar.step(detail::url_file_name(url) + " " + what);
+    }));
   }
   if (s.json) {
-    print_json(results, s);
+    print_json(results, remote, s);
   } else {
     for (const FileResult& r : results) print_text(r, s);
+    for (const bench::RemoteResult& r : remote) bench::print_remote_text(r, s.runs);
   }
   return 0;
 }

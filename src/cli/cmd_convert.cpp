@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cli.hpp"
+#include "cli/remote_payloads.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 #include "tensorio/tensorio.hpp"
@@ -14,7 +15,9 @@ const Command kConvert{
     "convert", "rewrite a file in the format of OUT's extension",
     "usage: tensorio convert IN OUT [options]\n"
     "  Reads any supported IN and writes OUT in the format of OUT's extension (.npy, .npz,\n"
-    "  .safetensors, .gguf). OUT is replaced atomically. Fails (exit 1) when the target\n"
+    "  .safetensors, .gguf); IN may be an http(s) URL (its payloads are fetched first, with a\n"
+    "  progress bar on stderr when it is a terminal). OUT is replaced atomically. Fails (exit 1) "
+    "when the target\n"
     "  format cannot hold a tensor, e.g. several tensors into one .npy, or a quantized gguf\n"
     "  tensor into anything but .gguf without --dequantize. gguf to gguf keeps every typed\n"
     "  metadata value.\n"
@@ -65,6 +68,7 @@ int run_convert(const std::vector<std::string>& argv) {
   // MLX behaviour: a target without an extension is saved as .npy (save() appends it too).
   const std::string out_path = save_target_path(args.positionals()[1]).string();
   Archive in = load(args.positionals()[0]);
+  fetch_remote_payloads(in, args.positionals()[0]);
   opts.metadata = in.string_metadata();
   // Quantized blocks only mean something to gguf readers: anywhere else they need --dequantize.
   const Format target = format_from_path(out_path);

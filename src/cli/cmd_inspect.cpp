@@ -88,7 +88,8 @@ const Command kInspect{
     "inspect", "list a file's tensors and metadata",
     "usage: tensorio inspect FILE [--json] [--full]\n"
     "  Prints the format, metadata and tensors (name, dtype, shape, nbytes, offset) in file\n"
-    "  order. Reads headers only: payloads are not touched.\n"
+    "  order. Reads headers only: payloads are not touched. FILE may be an http(s) URL: only\n"
+    "  the header's byte ranges are fetched.\n"
     "  --json   one JSON object: {\"format\", \"metadata\", \"tensors\": [{\"name\", \"dtype\",\n"
     "           \"shape\", \"nbytes\", \"offset\"}]}; a tensor of a NumPy dtype tensorio keeps\n"
     "           opaque (strings, records, ...) has \"dtype\": \"opaque\" and its \"descr\" and\n"

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/cli.hpp"
+#include "cli/remote_payloads.hpp"
 #include "tensorio/tensorio.hpp"
 
 namespace tensorio::cli {
@@ -10,7 +11,9 @@ const Command kVerify{"verify", "read every payload in full and report problems"
                       "usage: tensorio verify FILE\n"
                       "  Opens FILE (validating its headers) and reads every payload in full,\n"
                       "  checking CRCs and bounds where the format has them. Exit 0 when sound;\n"
-                      "  otherwise exit 1 with one line per problem on stderr.\n",
+                      "  otherwise exit 1 with one line per problem on stderr. FILE may be an\n"
+                      "  http(s) URL (payloads are fetched a few at a time, with a progress bar\n"
+                      "  on stderr when it is a terminal).\n",
                       run_verify};
 
 int run_verify(const std::vector<std::string>& argv) {
@@ -21,6 +24,7 @@ int run_verify(const std::vector<std::string>& argv) {
   }
   if (args.positionals().size() != 1) throw UsageError("expected exactly one FILE");
   Archive a = load(args.positionals()[0]);
+  fetch_remote_payloads(a, args.positionals()[0]);
   auto problems = verify(a);
   // Each line as an open failure reads ("error [CODE]: message"), after the tensor's name.
   for (const VerifyProblem& p : problems) {

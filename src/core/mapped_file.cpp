@@ -133,6 +133,17 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, Acce
   return f;
 }
 
+std::shared_ptr<const MappedFile> MappedFile::over_source(
+    std::string path, std::span<const std::byte> bytes, std::shared_ptr<const ByteSource> source) {
+  std::shared_ptr<MappedFile> f(new MappedFile());
+  f->path_ = std::move(path);
+  f->data_ = bytes.empty() ? nullptr : bytes.data();
+  f->size_ = bytes.size();
+  f->access_ = AccessMode::pread;
+  f->source_ = std::move(source);
+  return f;
+}
+
 MappedFile::~MappedFile() {
   if (impl_ && data_) unregister_mapping(data_);  // before the region's destructor unmaps it
 }
@@ -202,6 +213,15 @@ void MappedFile::read_at(uint64_t offset, std::span<std::byte> out) const {
 }
 
 void MappedFile::read_at_fd(int fd, uint64_t offset, std::span<std::byte> out) const {
+  if (source_) {
+    if (offset > size_ || out.size() > size_ - offset) {
+      throw Error(ErrorCode::out_of_bounds, path_, offset,
+                  "expected " + std::to_string(out.size()) + " bytes inside the " +
+                      std::to_string(size_) + "-byte file, found a range past its end");
+    }
+    if (!out.empty()) source_->read_at(offset, out);
+    return;
+  }
   if (!impl_) {
     if (offset > size_ || out.size() > size_ - offset) {
       throw Error(ErrorCode::out_of_bounds, path_, offset,
@@ -243,7 +263,7 @@ PrivateReader::PrivateReader(PrivateReader&& other) noexcept
     : file_(other.file_), fd_(std::exchange(other.fd_, -1)), tried_(other.tried_) {}
 
 void PrivateReader::read_at(uint64_t offset, std::span<std::byte> out) {
-  if (!tried_ && !file_->in_memory()) {
+  if (!tried_ && !file_->in_memory() && file_->source() == nullptr) {
     tried_ = true;
     char self[40];
     std::snprintf(self, sizeof self, "/proc/self/fd/%d", file_->fd());

@@ -11,6 +11,11 @@
 // with read_at() (pread) into an owned buffer, so a file that vanishes under a network
 // filesystem later is reported as an Error instead of faulting.
 //
+// Remote files (over_source): bytes() spans the whole resource but holds only the ranges its
+// opener fetched (io/remote/); the access mode is always AccessMode::pread, and read_at() asks
+// the ByteSource. Such a file has no descriptor, is never truncated under a mapping and takes
+// no kernel hints.
+//
 // Memory files: while a MemoryFile registration for a path is alive, open() of exactly that
 // path returns a MappedFile over the registered caller memory instead of touching the
 // filesystem. load_from_memory() opens caller buffers this way, under a path no file has, so
@@ -23,6 +28,7 @@
 #include <span>
 #include <string>
 
+#include "core/byte_source.hpp"
 #include "core/payload_prefetch.hpp"
 #include "tensorio/options.hpp"
 
@@ -34,6 +40,11 @@ class MappedFile {
   static std::shared_ptr<const MappedFile> open(const std::string& path,
                                                 AccessMode access = AccessMode::mmap,
                                                 bool map_next_view = true);
+  // A file whose bytes come from `source` (see "Remote files" above). `bytes` spans the whole
+  // resource and stays valid while `source` lives (the source owns it).
+  static std::shared_ptr<const MappedFile> over_source(std::string path,
+                                                       std::span<const std::byte> bytes,
+                                                       std::shared_ptr<const ByteSource> source);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -44,7 +55,11 @@ class MappedFile {
   // The descriptor of the open file; -1 for a memory file.
   int fd() const noexcept;
   AccessMode access() const noexcept { return access_; }
-  bool in_memory() const noexcept { return impl_ == nullptr; }
+  // Caller memory: every byte is in bytes() (false for a remote file, which reads through its
+  // source).
+  bool in_memory() const noexcept { return impl_ == nullptr && source_ == nullptr; }
+  // The source of a remote file; null for a local or memory file.
+  const ByteSource* source() const noexcept { return source_.get(); }
   // OpenOptions::map_next_view for the views of this file (false for a memory file).
   bool map_next_view() const noexcept { return map_next_view_; }
 
@@ -88,7 +103,8 @@ class MappedFile {
   AccessMode access_ = AccessMode::mmap;
   bool map_next_view_ = false;
   mutable std::unique_ptr<const PayloadPrefetch> prefetch_;
-  std::shared_ptr<const void> owner_;  // a memory file's bytes, when shared with the caller
+  std::shared_ptr<const void> owner_;         // a memory file's bytes, when shared with the caller
+  std::shared_ptr<const ByteSource> source_;  // a remote file's reader (and its bytes' owner)
 };
 
 // Many small reads of one MappedFile from one thread, through a descriptor of its own. Threads

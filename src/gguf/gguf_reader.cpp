@@ -10,6 +10,7 @@
 #include "core/tensor_record.hpp"
 #include "gguf/gguf_parse.hpp"
 #include "io/map_ahead.hpp"
+#include "io/open_file.hpp"
 #include "tensorio/dequantize.hpp"
 #include "tensorio/gguf.hpp"
 
@@ -31,13 +32,12 @@ std::shared_ptr<detail::TensorRecord> make_record(const detail::GgufFileState& s
   return rec;
 }
 
-}  // namespace
-
-Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options) {
+// The decoding steps over the file's bytes, into a fresh state.
+std::shared_ptr<detail::GgufFileState> parse_gguf(std::shared_ptr<const detail::MappedFile> file,
+                                                  const Limits& limits) {
   auto gguf = std::make_shared<detail::GgufFileState>();
-  gguf->file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
+  gguf->file = std::move(file);
   gguf->path = gguf->file->path();
-  const Limits& limits = options.limits;
   ByteCursor c(gguf->file->bytes(), gguf->path);
   detail::GgufHeader h = detail::parse_gguf_header(c, limits);
   gguf->version = h.version;
@@ -45,6 +45,21 @@ Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options)
   detail::parse_gguf_metadata(c, h.kv_count, limits, header_end_limit, *gguf);
   detail::parse_gguf_tensor_infos(c, h.tensor_count, limits, header_end_limit, *gguf);
   detail::validate_gguf_layout(c.position(), *gguf);
+  return gguf;
+}
+
+// A remote file's first request. The header's size is not known before it is parsed: a
+// parse that runs past what was fetched fetches as much again and parses again
+// (detail::parse_fetched), so a header of H bytes takes about log2(H / kFirstWindow) + 1
+// requests. 2 MiB holds most headers whole; a 150,000-token vocabulary needs a few more.
+constexpr uint64_t kFirstWindow = uint64_t{2} << 20;
+
+}  // namespace
+
+Archive open_gguf(const std::filesystem::path& path, const OpenOptions& options) {
+  auto file = detail::open_file(path.string(), options, {true, kFirstWindow});
+  std::shared_ptr<detail::GgufFileState> gguf =
+      detail::parse_fetched(*file, [&] { return parse_gguf(file, options.limits); });
 
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::gguf;

@@ -130,6 +130,11 @@ void FileReader::read_mapped(uint64_t offset, std::span<std::byte> dst) {
 void FileReader::read(uint64_t offset, std::span<std::byte> dst, ReadPath path, size_t block_bytes,
                       AlignedBuffer& bounce, ReadStats& stats) {
   if (dst.empty()) return;
+  if (file_->source() != nullptr) {  // a remote file: one range request, into dst
+    file_->read_at(offset, dst);
+    stats.network_bytes += dst.size();
+    return;
+  }
   // An archive opened with AccessMode::pread promises that no payload byte is read through
   // its mapping: the paths that would use it read with pread instead.
   if (file_->access() == AccessMode::pread && path != ReadPath::direct) path = ReadPath::pread;

@@ -23,6 +23,7 @@ ReadStats& ReadStats::operator+=(const ReadStats& o) noexcept {
   direct_bytes += o.direct_bytes;
   mapped_bytes += o.mapped_bytes;
   transformed_bytes += o.transformed_bytes;
+  network_bytes += o.network_bytes;
   direct_refused = direct_refused || o.direct_refused;
   return *this;
 }
@@ -36,6 +37,8 @@ using detail::TensorRecord;
 // span is exactly the file's bytes at file_offset (so a pread there gives the same bytes).
 bool readable_from_file(const TensorRecord& r) {
   if (r.lazy || !r.file || r.stored.size() != r.nbytes) return false;
+  // A remote view already fetched is copied from memory, not fetched again.
+  if (r.file->source() != nullptr && r.ready.load(std::memory_order_acquire)) return false;
   auto file = r.file->bytes();
   return span_fits(r.file_offset, r.nbytes, file.size()) &&
          r.stored.data() == file.data() + r.file_offset;
@@ -170,7 +173,10 @@ void prefetch(const Archive& archive, const PrefetchOptions& options) {
   for (const TensorView& v : archive.tensors()) {
     total += v.nbytes();
     const TensorRecord& rec = *Internals::record(v);
-    if (v.materialized() || v.nbytes() == 0 || rec.lazy || !rec.file) {
+    // A view read with pread (a remote file among them) is materialized by data(): its
+    // mapping is never touched.
+    if (v.materialized() || v.nbytes() == 0 || rec.lazy || !rec.file ||
+        rec.file->access() == AccessMode::pread) {
       chunks.push_back({&v, {}, v.nbytes()});
     } else {
       rec.file->check_still_covers(rec.file_offset + rec.stored.size());

@@ -1,5 +1,7 @@
 #include "npz/member_payload.hpp"
 
+#include <vector>
+
 #include "npy/npy_payload.hpp"
 #include "npz/member_inflate.hpp"
 #include "tensorio/error.hpp"
@@ -14,6 +16,16 @@ void expect_crc(const MemberSource& src, uint32_t actual) {
                 "member '" + src.name + "': expected CRC-32 " + std::to_string(src.crc32) +
                     " from the central directory, found " + std::to_string(actual));
   }
+}
+
+// Bytes [at, at + n) of the member: a span of the mapping, or read into `copy` from a file
+// that is not read through its mapping (see MemberSource::file).
+std::span<const std::byte> member_part(const MemberSource& src, uint64_t at, uint64_t n,
+                                       std::vector<std::byte>& copy) {
+  if (src.file == nullptr) return src.data.subspan(at, n);
+  copy.resize(n);
+  src.file->read_at(src.data_offset + at, copy);
+  return copy;
 }
 
 }  // namespace
@@ -38,9 +50,11 @@ std::span<const std::byte> MemberPayload::materialize(std::span<const std::byte>
     check_member_crc(src_, member);
   } else if (check_crc_ && npy_) {
     // The member is its npy header, the array data (`stored`) and any trailing bytes.
-    uint32_t crc = crc32(src_.data.first(npy_->data_offset));
+    std::vector<std::byte> copy;
+    uint64_t trailer = npy_->data_offset + npy_->payload_bytes;
+    uint32_t crc = crc32(member_part(src_, 0, npy_->data_offset, copy));
     crc = crc32(stored, crc);
-    crc = crc32(src_.data.subspan(npy_->data_offset + npy_->payload_bytes), crc);
+    crc = crc32(member_part(src_, trailer, src_.data.size() - trailer, copy), crc);
     expect_crc(src_, crc);
   } else if (check_crc_) {
     check_member_crc(src_, stored);

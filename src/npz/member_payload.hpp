@@ -22,6 +22,10 @@ struct MemberSource {
   uint64_t size = 0;                // uncompressed size
   uint32_t crc32 = 0;
   bool deflated = false;
+  // The archive, when it must not be read through its mapping (AccessMode::pread, a remote
+  // file): the parts of a member outside a record's stored bytes are then read with read_at.
+  // Null otherwise. The record that owns the payload keeps the file alive.
+  const detail::MappedFile* file = nullptr;
 };
 
 class MemberPayload final : public detail::LazyPayload {

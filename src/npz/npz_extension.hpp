@@ -48,6 +48,10 @@ class NpzExtension final : public detail::ArchiveExtension {
   void verify(std::vector<VerifyProblem>& problems) const override;
 
  private:
+  // A file not read through its mapping (AccessMode::pread, remote): the member's CRC-32 from
+  // bytes read with read_at. Throws Error(bad_checksum).
+  void check_crc_by_reading(const MemberInfo& m) const;
+
   std::shared_ptr<const detail::MappedFile> file_;
   std::string comment_;
   std::vector<MemberInfo> members_;

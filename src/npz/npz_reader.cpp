@@ -14,6 +14,7 @@
 #include "core/mapped_file.hpp"
 #include "core/record_block.hpp"
 #include "io/map_ahead.hpp"
+#include "io/open_file.hpp"
 #include "io/parallel.hpp"
 #include "npy/npy_header.hpp"
 #include "npy/npy_payload.hpp"
@@ -54,6 +55,14 @@ constexpr uint64_t kStreamCheckBytes = 256;
 // reads its first block's code lengths and builds its tables) costs about this many stored
 // members: the unit of detail::header_threads.
 constexpr size_t kDeflatedWork = 4;
+constexpr zip::DataHeadRequest kHeadRequest{kStoredHeadBytes, kDeflatedHeadBytes};
+// A remote archive's first request, from its end: the end records and, for archives of up to a
+// few thousand members, the central directory.
+constexpr uint64_t kFirstWindow = uint64_t{256} << 10;
+// A remote archive: what is fetched for each member beyond its local header's fixed part and
+// name: the zip index's allowance for an extra field (96 bytes) and the data head, plus room
+// for an npy header longer than the data head.
+constexpr uint64_t kRemoteMemberSlack = 96 + 512;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
@@ -342,9 +351,16 @@ struct Builder {
       rec->file_offset = src.data_offset + h.data_offset;
     }
     if (lazy) {
-      rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::move(h), check_crc);
+      rec->lazy = std::make_unique<npz::MemberPayload>(source_of(src), std::move(h), check_crc);
     }
     state.add(Internals::make_view(std::move(rec)));
+  }
+
+  // The member as its lazy payload names and reads it.
+  npz::MemberSource source_of(const npz::MemberInfo& src) const {
+    npz::MemberSource out = src.source(path);
+    if (file->access() == AccessMode::pread) out.file = file.get();
+    return out;
   }
 
   void add_raw(const npz::MemberInfo& src) {
@@ -359,32 +375,23 @@ struct Builder {
     rec->file_offset = src.data_offset;
     bool check_crc = options.verify_crc_on_access && !src.deflated;
     if (src.deflated || check_crc) {
-      rec->lazy = std::make_unique<npz::MemberPayload>(src.source(path), std::nullopt, check_crc);
+      rec->lazy = std::make_unique<npz::MemberPayload>(source_of(src), std::nullopt, check_crc);
     }
     state.add(Internals::make_view(std::move(rec)));
   }
 };
 
-}  // namespace
-
-Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
-  auto file = detail::MappedFile::open(path.string(), options.access, options.map_next_view);
-  const std::string& name = file->path();
-  // First the zip structure, whole and validated (a broken archive is reported as one), with
-  // the first bytes of each member; then the npy header of each member, whose errors come in
-  // directory order. Both passes run on the threads the whole open is worth, chosen once from
-  // the directory: helpers woken for the first are still at hand for the second, where waking
-  // them twice would cost what the first pass gains.
-  zip::ZipDirectory directory = zip::locate_zip_directory(file->bytes(), name, options.limits);
+// The threads the whole open is worth, chosen once from the directory (see open_npz).
+unsigned open_threads(const zip::ZipDirectory& directory, const OpenOptions& options) {
   size_t work = 0;
   for (const zip::CentralHeaderStart& h : directory.headers)
     work += h.method == zip::kMethodDeflated ? kDeflatedWork : 1;
-  unsigned threads = detail::header_threads(options.open_threads, work);
-  zip::DataHeadRequest heads{kStoredHeadBytes, kDeflatedHeadBytes};
-  zip::ZipIndex index = zip::read_zip_index(file->bytes(), name, options.limits,
-                                            std::move(directory), file.get(), threads, heads);
-  Decoder decoder(file, options);
-  decoder.run(index.members, threads);
+  return detail::header_threads(options.open_threads, work);
+}
+
+Archive build_archive(const std::shared_ptr<const detail::MappedFile>& file,
+                      const OpenOptions& options, zip::ZipIndex& index, Decoder& decoder) {
+  const std::string& name = file->path();
   std::vector<DecodedMember>& decoded = decoder.decoded;
 
   auto state = std::make_shared<detail::ArchiveState>();
@@ -406,6 +413,71 @@ Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) 
   }
   state->extension = std::make_shared<npz::NpzExtension>(file, index.end.comment, std::move(infos));
   return detail::publish_archive(std::move(state));
+}
+
+// A remote archive, read from its end: the first request (kFirstWindow) brings the end records
+// and, for most archives, the central directory; a larger directory is one more request. Then
+// every member's local header and first bytes (what read_zip_index and the npy decoder read)
+// in one batch of parallel ranges, neighbours merged. Each step runs through
+// detail::parse_fetched, which fetches whatever a step read beyond these plans and runs it again.
+Archive open_remote_npz(const std::shared_ptr<const detail::MappedFile>& file,
+                        const OpenOptions& options) {
+  const std::string& name = file->path();
+  auto bytes = file->bytes();
+  zip::ZipDirectory directory;
+  directory.end = detail::parse_fetched(
+      *file, [&] { return zip::read_end_of_central_directory(bytes, name, options.limits); });
+  const zip::EndOfCentralDirectory& end = directory.end;
+  if (span_fits(end.directory_start, end.directory_size, bytes.size())) {
+    detail::fetch_ranges(*file, {{end.directory_start, end.directory_start + end.directory_size}});
+  }
+  directory.headers = detail::parse_fetched(
+      *file, [&] { return zip::locate_central_headers(bytes, directory.end, name); });
+  std::vector<detail::ByteRange> heads;
+  heads.reserve(directory.headers.size());
+  for (const zip::CentralHeaderStart& h : directory.headers) {
+    try {
+      zip::CentralEntry e = zip::read_central_entry(bytes, end, h.offset, name);
+      uint64_t head = h.method == zip::kMethodDeflated ? kDeflatedHeadBytes : kStoredHeadBytes;
+      uint64_t len = zip::kLocalHeaderSize + e.raw_name.size() + kRemoteMemberSlack + head;
+      uint64_t at = e.local_header_offset;
+      heads.push_back({at, checked_add(at, len).value_or(UINT64_MAX)});
+    } catch (const Error&) {
+      break;  // the index reports it, in directory order
+    }
+  }
+  detail::fetch_remote_ranges(*file, heads);
+  unsigned threads = open_threads(directory, options);
+  zip::ZipIndex index = detail::parse_fetched(*file, [&] {
+    return zip::read_zip_index(bytes, name, options.limits, directory, file.get(), threads,
+                               kHeadRequest);
+  });
+  std::optional<Decoder> decoder;
+  detail::parse_fetched(*file, [&] {
+    decoder.emplace(file, options);
+    decoder->run(index.members, threads);
+  });
+  return build_archive(file, options, index, *decoder);
+}
+
+}  // namespace
+
+Archive open_npz(const std::filesystem::path& path, const OpenOptions& options) {
+  auto file = detail::open_file(path.string(), options, {false, kFirstWindow});
+  if (detail::is_remote(*file)) return open_remote_npz(file, options);
+  const std::string& name = file->path();
+  // First the zip structure, whole and validated (a broken archive is reported as one), with
+  // the first bytes of each member; then the npy header of each member, whose errors come in
+  // directory order. Both passes run on the threads the whole open is worth, chosen once from
+  // the directory: helpers woken for the first are still at hand for the second, where waking
+  // them twice would cost what the first pass gains.
+  zip::ZipDirectory directory = zip::locate_zip_directory(file->bytes(), name, options.limits);
+  unsigned threads = open_threads(directory, options);
+  zip::ZipIndex index = zip::read_zip_index(
+      file->bytes(), name, options.limits, std::move(directory), file.get(), threads, kHeadRequest);
+  Decoder decoder(file, options);
+  decoder.run(index.members, threads);
+  return build_archive(file, options, index, decoder);
 }
 
 }  // namespace tensorio

@@ -2,8 +2,10 @@
 #include <memory>
 
 #include "core/archive_state.hpp"
+#include "core/endian.hpp"
 #include "core/internals.hpp"
 #include "io/map_ahead.hpp"
+#include "io/open_file.hpp"
 #include "safetensors/safetensors_records.hpp"
 #include "tensorio/safetensors.hpp"
 
@@ -11,11 +13,30 @@ namespace tensorio {
 
 namespace detail {
 
+namespace {
+
+// A remote file's first request: most headers fit (a 1,000-tensor header is about 100 kB).
+constexpr uint64_t kFirstWindow = uint64_t{256} << 10;
+
+// A remote file: the first window holds the header's length; the rest of the header it
+// declares, when that can be valid, is fetched in one more request before parsing.
+void fetch_declared_header(const MappedFile& file, const Limits& limits) {
+  auto bytes = file.bytes();
+  if (!is_remote(file) || bytes.size() < 8) return;
+  uint64_t n = load_le<uint64_t>(bytes.data());
+  if (n > limits.max_header_bytes || n > bytes.size() - 8) return;
+  fetch_ranges(file, {{0, 8 + n}});
+}
+
+}  // namespace
+
 SafetensorsFile read_safetensors_file(const std::string& path, const OpenOptions& options) {
   SafetensorsFile out;
-  out.file = MappedFile::open(path, options.access, options.map_next_view);
+  out.file = open_file(path, options, {true, kFirstWindow});
   auto bytes = out.file->bytes();
-  out.header = parse_safetensors_header(bytes, out.file->path(), options.limits);
+  fetch_declared_header(*out.file, options.limits);
+  out.header = parse_fetched(
+      *out.file, [&] { return parse_safetensors_header(bytes, out.file->path(), options.limits); });
   out.records.reserve(out.header.tensors.size());
   for (SafetensorsEntry& e : out.header.tensors) {
     // Validation guarantees data_offset + end <= file size, so these cannot overflow.

@@ -1,6 +1,7 @@
 // Opening a sharded checkpoint through model.safetensors.index.json: one archive over all the
 // shards it names, with the cross-shard rules checked at open.
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -9,6 +10,9 @@
 #include "core/internals.hpp"
 #include "core/mapped_file.hpp"
 #include "io/map_ahead.hpp"
+#include "io/open_file.hpp"
+#include "io/parallel.hpp"
+#include "io/remote/url.hpp"
 #include "safetensors/safetensors_records.hpp"
 #include "safetensors/strict_json.hpp"
 #include "safetensors/utf8.hpp"
@@ -117,20 +121,77 @@ WeightMap read_index(const detail::MappedFile& index, const Limits& limits,
   return out;
 }
 
+// A remote index's first request: indexes of real checkpoints are tens of kilobytes.
+constexpr uint64_t kIndexFirstWindow = uint64_t{1} << 20;
+
+// The index file: mapped, or fetched whole (when its size is within the header limit, which
+// read_index checks first).
+std::shared_ptr<const detail::MappedFile> open_index(const std::string& path,
+                                                     const OpenOptions& options) {
+  if (!detail::is_remote_url(path)) return detail::MappedFile::open(path);
+  auto index = detail::open_file(path, options, {true, kIndexFirstWindow});
+  if (index->size() <= options.limits.max_header_bytes) {
+    detail::fetch_ranges(*index, {{0, index->size()}});
+  }
+  return index;
+}
+
+// The shards of a remote index, opened in parallel ahead of the loop that checks them (each
+// open is a round trip or two). A shard that fails keeps its error, raised when the loop
+// reaches it: errors come in the same order as from a local index.
+struct PrefetchedShard {
+  detail::SafetensorsFile file;
+  std::exception_ptr error;
+};
+
+std::vector<PrefetchedShard> open_remote_shards(const std::vector<std::string>& urls,
+                                                const OpenOptions& options) {
+  std::vector<PrefetchedShard> out(urls.size());
+  unsigned threads = options.remote.connections ? options.remote.connections : 8;
+  detail::parallel_for(urls.size(), threads, [&](size_t i, unsigned) {
+    try {
+      out[i].file = detail::read_safetensors_file(urls[i], options);
+    } catch (...) {
+      out[i].error = std::current_exception();
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
 Archive open_safetensors_index(const fs::path& index_path, const OpenOptions& options) {
-  auto index = detail::MappedFile::open(index_path.string());
+  std::string index_name = index_path.string();
+  bool remote = detail::is_remote_url(index_name);
+  auto index = open_index(index_name, options);
   auto state = std::make_shared<detail::ArchiveState>();
   state->format = Format::safetensors;
   state->path = index->path();
-  WeightMap map = read_index(*index, options.limits, state->notes);
+  WeightMap map = detail::parse_fetched(*index, [&] {
+    state->notes.clear();
+    return read_index(*index, options.limits, state->notes);
+  });
   fs::path dir = index_path.parent_path();
+  std::vector<PrefetchedShard> prefetched;
+  if (remote) {
+    std::vector<std::string> urls;
+    for (const std::string& shard : map.shards)
+      urls.push_back(detail::resolve_url(index_name, shard));
+    prefetched = open_remote_shards(urls, options);
+  }
 
   std::unordered_map<std::string_view, std::string_view> found_in;  // tensor -> shard
   bool first_shard = true;
+  size_t shard_number = 0;
   for (const std::string& shard : map.shards) {
-    detail::SafetensorsFile st = detail::read_safetensors_file((dir / shard).string(), options);
+    detail::SafetensorsFile st;
+    if (remote) {
+      PrefetchedShard& p = prefetched[shard_number++];
+      if (p.error) std::rethrow_exception(p.error);
+      st = std::move(p.file);
+    } else {
+      st = detail::read_safetensors_file((dir / shard).string(), options);
+    }
     state->file_size += st.file->size();
     if (first_shard) {
       state->string_metadata = st.header.metadata;
@@ -165,11 +226,12 @@ Archive open_safetensors_index(const fs::path& index_path, const OpenOptions& op
     }
   }
   // Shards on disk that the index does not name: often left over from an earlier save with a
-  // different shard count, or a download mixing two revisions.
+  // different shard count, or a download mixing two revisions. (A server's directory cannot
+  // be listed.)
   std::error_code ec;
   std::vector<std::string> unreferenced;
-  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::directory_iterator it(dir.empty() || remote ? fs::path(".") : dir, ec), end;
+       !remote && !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (name.size() > 12 && name.compare(name.size() - 12, 12, ".safetensors") == 0 &&
         !map.shards.count(name)) {
