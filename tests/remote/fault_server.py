@@ -30,6 +30,9 @@ open) alone and misbehave from its second request on:
     etagflip    after open: the file is replaced (other bytes, ETag "v2"); If-Range is honoured
     etagignore  after open: the file is replaced, and If-Range is ignored (206 of the new bytes)
     redirect    302 to the same path under /ok/ on the host "localhost" (another origin)
+    redirectexpire  302 to the same path under /expire/ on "localhost"
+    expire      the token's third request is answered 403 (an expired presigned URL), the
+                others as ok
     whole200    after open: 200 with the whole file (same ETag) to every range request
 
 GET /stats/TOKEN answers {"requests": N, "authorization": [the Authorization header of each
@@ -108,9 +111,12 @@ class Handler(BaseHTTPRequestHandler):
         path = os.path.join(ROOT, name)
         if fault == "gone" or not os.path.isfile(path):
             return self.send_plain(404, b"not found")
-        if fault == "redirect":
+        if fault in ("redirect", "redirectexpire"):
             port = self.server.server_address[1]
-            return self.send_plain(302, b"", [("Location", f"http://localhost:{port}/ok/{token}/{name}")])
+            target = "ok" if fault == "redirect" else "expire"
+            return self.send_plain(302, b"", [("Location", f"http://localhost:{port}/{target}/{token}/{name}")])
+        if fault == "expire" and number == 3:
+            return self.send_plain(403, b"Request has expired")
         with open(path, "rb") as f:
             data = f.read()
         after_open = fault in AFTER_OPEN and number >= 2

@@ -21,6 +21,8 @@
 //   whole200      payload         200 with the whole file (same ETag) to a range:
 //                                 Error(io_error) "ignored Range"; to a request for the whole
 //                                 file: the bytes
+//   redirectexpire payload        the redirect's target answers 403 once (expired): the original
+//                                 URL is followed again, once: the bytes
 //   redirect      open            followed; the final URL used for every range; Authorization
 //                                 not sent to the other origin
 #include <gtest/gtest.h>
@@ -228,6 +230,24 @@ TEST_F(RemoteFaults, RedirectIsFollowedOnceAndAuthorizationStaysWithItsOrigin) {
   }
   EXPECT_EQ(original_host, 1u) << stats;
   EXPECT_GE(s.requests, 3u);
+}
+
+TEST_F(RemoteFaults, ExpiredRedirectTargetIsResolvedAgain) {
+  std::string u = url("redirectexpire");
+  detail::RemoteStats s = read_ok(u);
+  EXPECT_EQ(s.retries, 0u);
+  std::string token = u.substr(u.find("/t") + 1);
+  token = token.substr(0, token.find('/'));
+  std::string stats = http_get(remote_env().fault + "/stats/" + token);
+  // The original URL at open, and again after the target's 403 (by each range then in flight
+  // or starting before one of them records the new target: at most the four connections).
+  size_t original_host = 0;
+  for (size_t at = stats.find("127.0.0.1"); at != std::string::npos;
+       at = stats.find("127.0.0.1", at + 1)) {
+    ++original_host;
+  }
+  EXPECT_GE(original_host, 2u) << stats;
+  EXPECT_LE(original_host, 1u + 4u) << stats;
 }
 
 TEST_F(RemoteFaults, BearerTokenFromTheEnvironment) {
