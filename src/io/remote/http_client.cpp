@@ -478,6 +478,10 @@ struct HttpRangeClient::Attempt {
     if (verdict != Verdict::ok) return false;
     if (discard_body) return true;
     if (len > body_size - received) {
+      // An answer longer than its range is not trusted in any part: none of its bytes count,
+      // so the retry asks for the whole range again (and a server that always answers so
+      // fails after the retries, whatever the packet boundaries were).
+      received = 0;
       return fail(Verdict::retry, ErrorCode::io_error,
                   "expected a body of " + std::to_string(body_size) +
                       " bytes, found more (an overlong answer)");
